@@ -1,0 +1,348 @@
+//! Bounded-memory summaries: distinct counts, quantiles, heavy hitters.
+//!
+//! Anything keyed by attacker-controlled values (IPs, user names, paths) must
+//! not grow without bound, so per-endpoint and per-client statistics are kept
+//! in these fixed-size structures instead of maps. All of them merge, which is
+//! what lets the inventory fold endpoints together after it learns a template.
+
+use serde::{Deserialize, Serialize};
+
+/// A fast, stable 64-bit hash (FNV-1a over the bytes, then a murmur3
+/// finaliser to spread the bits). Stable across runs and machines, which keeps
+/// sketches reproducible and mergeable between sensors.
+pub fn hash64(bytes: &[u8]) -> u64 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for &b in bytes {
+        h ^= u64::from(b);
+        h = h.wrapping_mul(0x0100_0000_01b3);
+    }
+    fmix64(h)
+}
+
+/// murmur3's 64-bit finaliser.
+pub fn fmix64(mut h: u64) -> u64 {
+    h ^= h >> 33;
+    h = h.wrapping_mul(0xff51_afd7_ed55_8ccd);
+    h ^= h >> 33;
+    h = h.wrapping_mul(0xc4ce_b9fe_1a85_ec53);
+    h ^= h >> 33;
+    h
+}
+
+/// HyperLogLog distinct counter with 2^P registers (P = 4..=14).
+///
+/// Standard error is about 1.04 / sqrt(2^P): 3.2% at P = 10 (1 KiB),
+/// 6.5% at P = 8 (256 B).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Hll {
+    p: u8,
+    regs: Vec<u8>,
+}
+
+impl Hll {
+    pub fn new(p: u8) -> Self {
+        let p = p.clamp(4, 14);
+        Hll {
+            p,
+            regs: vec![0; 1 << p],
+        }
+    }
+
+    pub fn insert(&mut self, item: &[u8]) {
+        self.insert_hash(hash64(item));
+    }
+
+    pub fn insert_hash(&mut self, h: u64) {
+        let idx = (h >> (64 - self.p)) as usize;
+        let rest = (h << self.p) | (1 << (self.p - 1));
+        let rank = rest.leading_zeros() as u8 + 1;
+        if self.regs[idx] < rank {
+            self.regs[idx] = rank;
+        }
+    }
+
+    pub fn estimate(&self) -> u64 {
+        let m = self.regs.len() as f64;
+        let mut sum = 0.0;
+        let mut zeros = 0usize;
+        for &r in &self.regs {
+            sum += 1.0 / f64::from(1u32 << r.min(31));
+            if r == 0 {
+                zeros += 1;
+            }
+        }
+        let alpha = match self.regs.len() {
+            16 => 0.673,
+            32 => 0.697,
+            64 => 0.709,
+            _ => 0.7213 / (1.0 + 1.079 / m),
+        };
+        let raw = alpha * m * m / sum;
+        let est = if raw <= 2.5 * m && zeros > 0 {
+            m * (m / zeros as f64).ln()
+        } else {
+            raw
+        };
+        est.round() as u64
+    }
+
+    /// Folds `other` in; both must have the same precision (else no-op).
+    pub fn merge(&mut self, other: &Hll) {
+        if other.p != self.p {
+            return;
+        }
+        for (a, b) in self.regs.iter_mut().zip(&other.regs) {
+            *a = (*a).max(*b);
+        }
+    }
+}
+
+/// Log-bucketed histogram for latency and size quantiles: relative error of
+/// about 4% per bucket, fixed memory, mergeable.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LogHistogram {
+    counts: Vec<u64>,
+    total: u64,
+    max: u64,
+    sum: u128,
+}
+
+const BUCKETS_PER_OCTAVE: u32 = 16;
+const OCTAVES: u32 = 40;
+
+impl Default for LogHistogram {
+    fn default() -> Self {
+        LogHistogram {
+            counts: vec![0; (BUCKETS_PER_OCTAVE * OCTAVES) as usize + 1],
+            total: 0,
+            max: 0,
+            sum: 0,
+        }
+    }
+}
+
+impl LogHistogram {
+    fn bucket(v: u64) -> usize {
+        if v == 0 {
+            return 0;
+        }
+        let v = v as f64;
+        let b = (v.log2() * f64::from(BUCKETS_PER_OCTAVE)).floor() as usize + 1;
+        b.min((BUCKETS_PER_OCTAVE * OCTAVES) as usize)
+    }
+
+    fn bucket_value(b: usize) -> u64 {
+        if b == 0 {
+            return 0;
+        }
+        // Midpoint of the bucket in log space.
+        (2f64.powf((b as f64 - 0.5) / f64::from(BUCKETS_PER_OCTAVE))).round() as u64
+    }
+
+    pub fn record(&mut self, v: u64) {
+        self.counts[Self::bucket(v)] += 1;
+        self.total += 1;
+        self.max = self.max.max(v);
+        self.sum += u128::from(v);
+    }
+
+    pub fn count(&self) -> u64 {
+        self.total
+    }
+
+    pub fn max(&self) -> u64 {
+        self.max
+    }
+
+    pub fn mean(&self) -> Option<f64> {
+        (self.total > 0).then(|| self.sum as f64 / self.total as f64)
+    }
+
+    /// The `q` quantile (0.0..=1.0), or None when empty.
+    pub fn quantile(&self, q: f64) -> Option<u64> {
+        if self.total == 0 {
+            return None;
+        }
+        let rank = ((q.clamp(0.0, 1.0) * self.total as f64).ceil() as u64).max(1);
+        let mut seen = 0;
+        for (b, &c) in self.counts.iter().enumerate() {
+            seen += c;
+            if seen >= rank {
+                return Some(Self::bucket_value(b).min(self.max));
+            }
+        }
+        Some(self.max)
+    }
+
+    pub fn merge(&mut self, other: &LogHistogram) {
+        for (a, b) in self.counts.iter_mut().zip(&other.counts) {
+            *a += b;
+        }
+        self.total += other.total;
+        self.max = self.max.max(other.max);
+        self.sum += other.sum;
+    }
+}
+
+/// Space-Saving heavy hitters: the top `k` keys by count in O(k) memory.
+/// Counts are over-estimates by at most the smallest tracked count.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TopK {
+    k: usize,
+    items: Vec<(String, u64)>,
+}
+
+impl TopK {
+    pub fn new(k: usize) -> Self {
+        TopK {
+            k: k.max(1),
+            items: Vec::with_capacity(k.max(1)),
+        }
+    }
+
+    pub fn add(&mut self, key: &str, n: u64) {
+        if let Some(slot) = self.items.iter_mut().find(|(k, _)| k == key) {
+            slot.1 += n;
+            return;
+        }
+        if self.items.len() < self.k {
+            self.items.push((key.to_string(), n));
+            return;
+        }
+        if let Some(min) = self.items.iter_mut().min_by_key(|(_, c)| *c) {
+            min.0.clear();
+            min.0.push_str(key);
+            min.1 += n;
+        }
+    }
+
+    /// Entries sorted by descending count, then key.
+    pub fn top(&self) -> Vec<(String, u64)> {
+        let mut v = self.items.clone();
+        v.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+        v
+    }
+
+    pub fn merge(&mut self, other: &TopK) {
+        for (k, c) in &other.items {
+            self.add(k, *c);
+        }
+    }
+}
+
+/// A small set of strings that stops growing at `cap` and remembers that it
+/// overflowed (parameter names, sensitive types: cheap when honest, bounded
+/// when hostile).
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct BoundedSet {
+    cap: usize,
+    items: Vec<String>,
+    overflowed: bool,
+}
+
+impl BoundedSet {
+    pub fn new(cap: usize) -> Self {
+        BoundedSet {
+            cap,
+            items: Vec::new(),
+            overflowed: false,
+        }
+    }
+
+    pub fn insert(&mut self, s: &str) {
+        if self.items.iter().any(|i| i == s) {
+            return;
+        }
+        if self.items.len() < self.cap {
+            self.items.push(s.to_string());
+        } else {
+            self.overflowed = true;
+        }
+    }
+
+    pub fn items(&self) -> &[String] {
+        &self.items
+    }
+
+    pub fn sorted(&self) -> Vec<String> {
+        let mut v = self.items.clone();
+        v.sort();
+        v
+    }
+
+    pub fn overflowed(&self) -> bool {
+        self.overflowed
+    }
+
+    pub fn merge(&mut self, other: &BoundedSet) {
+        for s in &other.items {
+            self.insert(s);
+        }
+        self.overflowed |= other.overflowed;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hll_is_within_error() {
+        for &n in &[10u64, 1000, 100_000] {
+            let mut h = Hll::new(10);
+            for i in 0..n {
+                h.insert(format!("10.0.{}.{}", i / 256, i % 256).as_bytes());
+            }
+            let est = h.estimate() as f64;
+            let err = (est - n as f64).abs() / n as f64;
+            assert!(err < 0.1, "n={n} est={est}");
+        }
+    }
+
+    #[test]
+    fn hll_merge_equals_union() {
+        let mut a = Hll::new(10);
+        let mut b = Hll::new(10);
+        for i in 0..5000u32 {
+            a.insert(&i.to_le_bytes());
+            b.insert(&(i + 2500).to_le_bytes());
+        }
+        a.merge(&b);
+        let est = a.estimate() as f64;
+        assert!((est - 7500.0).abs() / 7500.0 < 0.1, "{est}");
+    }
+
+    #[test]
+    fn histogram_quantiles() {
+        let mut h = LogHistogram::default();
+        for v in 1..=1000u64 {
+            h.record(v);
+        }
+        let p50 = h.quantile(0.5).unwrap() as f64;
+        let p99 = h.quantile(0.99).unwrap() as f64;
+        assert!((p50 - 500.0).abs() / 500.0 < 0.05, "{p50}");
+        assert!((p99 - 990.0).abs() / 990.0 < 0.05, "{p99}");
+        assert_eq!(h.max(), 1000);
+        assert_eq!(LogHistogram::default().quantile(0.5), None);
+    }
+
+    #[test]
+    fn topk_keeps_heavy_hitters() {
+        let mut t = TopK::new(3);
+        for i in 0..1000 {
+            t.add("heavy", 1);
+            t.add(&format!("noise{i}"), 1);
+        }
+        assert_eq!(t.top()[0].0, "heavy");
+    }
+
+    #[test]
+    fn bounded_set_caps() {
+        let mut s = BoundedSet::new(2);
+        for x in ["a", "b", "a", "c"] {
+            s.insert(x);
+        }
+        assert_eq!(s.items(), ["a", "b"]);
+        assert!(s.overflowed());
+    }
+}
