@@ -338,7 +338,9 @@ impl AuthSchemes {
     }
 
     pub fn iter(self) -> impl Iterator<Item = AuthScheme> {
-        AuthScheme::ALL.into_iter().filter(move |s| self.contains(*s))
+        AuthScheme::ALL
+            .into_iter()
+            .filter(move |s| self.contains(*s))
     }
 }
 
@@ -520,7 +522,11 @@ impl<'a> CallRecord<'a> {
     /// identity, client certificate). Sources call this after filling fields.
     pub fn infer_auth(&mut self) {
         if let Some(auth) = self.header("authorization") {
-            let lower = auth.trim_start().get(..7).unwrap_or("").to_ascii_lowercase();
+            let lower = auth
+                .trim_start()
+                .get(..7)
+                .unwrap_or("")
+                .to_ascii_lowercase();
             if lower.starts_with("bearer") || lower.starts_with("dpop") {
                 self.auth.insert(AuthScheme::Bearer);
             } else if lower.starts_with("basic") {
@@ -585,7 +591,11 @@ pub fn split_target(target: Cow<'_, str>) -> (Cow<'_, str>, Option<Cow<'_, str>>
         Cow::Borrowed(s) => {
             let (start, q) = cut(s);
             let path_end = q.map_or(s.find('#').unwrap_or(s.len()).max(start), |(qs, _)| qs);
-            let path = if start >= s.len() { "/" } else { &s[start..path_end] };
+            let path = if start >= s.len() {
+                "/"
+            } else {
+                &s[start..path_end]
+            };
             let path = if path.is_empty() { "/" } else { path };
             let query = q.map(|(qs, qe)| Cow::Borrowed(&s[qs + 1..qe]));
             (Cow::Borrowed(path), query)

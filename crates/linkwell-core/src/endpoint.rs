@@ -39,7 +39,9 @@ impl fmt::Display for EndpointKey {
 }
 
 /// How an observed endpoint relates to the API specifications given.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default, Serialize, Deserialize,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum Classification {
     /// No specification was supplied, so nothing can be said.

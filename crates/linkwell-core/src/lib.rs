@@ -11,9 +11,9 @@
 pub mod call;
 pub mod endpoint;
 pub mod finding;
+pub mod scan;
 pub mod sensitive;
 pub mod sketch;
-pub mod scan;
 pub mod time;
 
 pub use call::{
@@ -21,5 +21,7 @@ pub use call::{
     SourceFormat, SourceRef, Tls,
 };
 pub use endpoint::{Classification, EndpointKey, EndpointSummary, Quantiles, StatusMix};
-pub use finding::{Action, ClientRef, Evidence, Finding, FindingKind, Owasp, Risk, Severity, Verdict};
+pub use finding::{
+    Action, ClientRef, Evidence, Finding, FindingKind, Owasp, Risk, Severity, Verdict,
+};
 pub use time::Timestamp;

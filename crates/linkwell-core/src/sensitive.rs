@@ -191,7 +191,8 @@ pub fn is_jwt(v: &str) -> bool {
         .or_else(|| v.strip_prefix("bearer "))
         .unwrap_or(v);
     let mut parts = v.split('.');
-    let (Some(h), Some(p), Some(_s), None) = (parts.next(), parts.next(), parts.next(), parts.next())
+    let (Some(h), Some(p), Some(_s), None) =
+        (parts.next(), parts.next(), parts.next(), parts.next())
     else {
         return false;
     };
@@ -232,9 +233,7 @@ mod tests {
         assert!(is_email("alice%40example.com"));
         assert!(!is_email("alice@localhost"));
         assert!(!is_email("@example.com"));
-        assert!(is_jwt(
-            "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjMifQ.abc_-DEF"
-        ));
+        assert!(is_jwt("eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjMifQ.abc_-DEF"));
         assert!(!is_jwt("a.b.c"));
     }
 

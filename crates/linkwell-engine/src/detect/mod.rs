@@ -1,0 +1,151 @@
+//! Detectors: each looks at one call plus its own bounded state and may
+//! report findings. A detector never does I/O and never reads the clock.
+//!
+//! These are the scan issue's first detectors; each has a module of its own
+//! so it can grow (and be tested) on its own.
+
+mod abuse;
+mod auth;
+mod enumeration;
+mod exposure;
+mod injection;
+mod scanning;
+
+use linkwell_core::{ClientRef, Evidence, Finding, FindingKind, Owasp, Severity};
+
+use crate::CallContext;
+use crate::config::EngineConfig;
+
+pub use injection::{InjectionClass, classify_injection};
+
+pub trait Detector: Send {
+    fn name(&self) -> &'static str;
+    fn inspect(&mut self, ctx: &CallContext<'_, '_>, out: &mut Vec<Finding>);
+}
+
+pub fn default_detectors(cfg: &EngineConfig) -> Vec<Box<dyn Detector>> {
+    vec![
+        Box::new(auth::AuthAbuse::new(cfg)),
+        Box::new(scanning::Scanning::new(cfg)),
+        Box::new(injection::Injection),
+        Box::new(enumeration::Enumeration::new(cfg)),
+        Box::new(exposure::Exposure),
+        Box::new(abuse::Abuse::new(cfg)),
+    ]
+}
+
+/// The fields every finding needs, filled from the call so detectors only
+/// say what is specific to them.
+pub(crate) struct Draft {
+    pub kind: FindingKind,
+    pub owasp: Owasp,
+    pub severity: Severity,
+    pub confidence: f32,
+    pub evidence: Evidence,
+    pub explanation: String,
+    pub cwe: Option<u32>,
+}
+
+impl Draft {
+    pub(crate) fn new(
+        kind: FindingKind,
+        owasp: Owasp,
+        severity: Severity,
+        confidence: f32,
+    ) -> Self {
+        Draft {
+            kind,
+            owasp,
+            severity,
+            confidence,
+            evidence: Evidence::default(),
+            explanation: String::new(),
+            cwe: None,
+        }
+    }
+
+    pub(crate) fn explain(mut self, s: String) -> Self {
+        self.explanation = s;
+        self
+    }
+
+    pub(crate) fn count(mut self, name: &str, v: u64) -> Self {
+        self.evidence.set_count(name, v);
+        self
+    }
+
+    pub(crate) fn finish(self, ctx: &CallContext<'_, '_>) -> Finding {
+        self.finish_for(ctx, client_of(ctx))
+    }
+
+    pub(crate) fn finish_for(mut self, ctx: &CallContext<'_, '_>, client: ClientRef) -> Finding {
+        self.evidence.add_sample(ctx.call.source);
+        Finding {
+            kind: self.kind,
+            owasp: self.owasp,
+            severity: self.severity,
+            confidence: self.confidence,
+            client,
+            endpoint: Some(ctx.endpoint.clone()),
+            first_seen: ctx.call.time,
+            last_seen: ctx.call.time,
+            evidence: self.evidence,
+            explanation: self.explanation,
+            cwe: self.cwe,
+        }
+    }
+}
+
+pub(crate) fn client_of(ctx: &CallContext<'_, '_>) -> ClientRef {
+    let id = &ctx.call.identity;
+    ClientRef {
+        ip: ctx.call.client_ip.map(|i| i.to_string()),
+        identity: id
+            .principal()
+            .or(id.basic_user.as_deref())
+            .or(id.login_user.as_deref())
+            .map(str::to_string),
+        user_agent: ctx.call.user_agent.as_deref().map(str::to_string),
+    }
+}
+
+/// The client's address or, for calls without one, a stand-in so state is
+/// still keyed (all address-less calls share it).
+pub(crate) fn ip_key(ctx: &CallContext<'_, '_>) -> std::net::IpAddr {
+    ctx.call
+        .client_ip
+        .unwrap_or(std::net::IpAddr::V4(std::net::Ipv4Addr::UNSPECIFIED))
+}
+
+#[cfg(test)]
+pub(crate) mod testkit {
+    //! Builders for calls in detector tests.
+    use linkwell_core::{CallRecord, EndpointKey, Method, SourceRef, Timestamp};
+
+    pub(crate) fn call(
+        ip: &str,
+        method: Method<'static>,
+        target: &str,
+        status: u16,
+        secs: i64,
+    ) -> CallRecord<'static> {
+        let mut c = CallRecord {
+            time: Timestamp::from_secs(1_772_400_000 + secs),
+            client_ip: ip.parse().ok(),
+            method: Some(method),
+            host: Some("api.example.com".into()),
+            status,
+            source: SourceRef {
+                input: 0,
+                line: secs as u64 + 1,
+            },
+            ..Default::default()
+        };
+        c.set_target(target.to_string().into());
+        c
+    }
+
+    pub(crate) fn key(method: &str, template: &str) -> EndpointKey {
+        EndpointKey::new(method, "api.example.com", template)
+    }
+}
