@@ -1,0 +1,365 @@
+//! The scan loop.
+
+use std::time::Instant;
+
+use linkwell_core::scan::{InputSummary, RejectedLine, SCAN_SCHEMA_VERSION, ScanSummary};
+use linkwell_core::{CallRecord, EndpointKey, Finding, SourceFormat, SourceRef, Verdict};
+use linkwell_engine::Engine;
+use linkwell_ingest::reader::{Input, LineReader};
+use linkwell_ingest::{IngestConfig, ParseError, detect, har, parse_line};
+use linkwell_inventory::Inventory;
+use linkwell_inventory::openapi::{self, Spec};
+
+use crate::chunks::{self, Msg};
+use crate::clients::Clients;
+use crate::config::ScanConfig;
+use crate::endpoint_findings::{attach_risk, inventory_findings};
+use crate::timeline::Timeline;
+use crate::ScanOutput;
+
+/// Lines looked at to recognise a format.
+const DETECT_LINES: usize = 20;
+/// The largest HAR document read into memory.
+const MAX_HAR_BYTES: usize = 512 << 20;
+
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ScanError {
+    #[error("cannot open {path}: {source}")]
+    Open {
+        path: String,
+        source: std::io::Error,
+    },
+    #[error("error reading {path}: {source}")]
+    Read {
+        path: String,
+        source: std::io::Error,
+    },
+    #[error("cannot recognise the log format of {path} ({reason}); name it with --format")]
+    UnknownFormat { path: String, reason: String },
+    #[error("{path} is not a HAR document: {source}")]
+    Har { path: String, source: ParseError },
+    #[error("cannot record calls: {0}")]
+    Sink(String),
+}
+
+/// Where a long scan reports how far it got (the CLI draws a bar).
+pub trait Progress {
+    fn input_started(&self, _name: &str, _total_bytes: Option<u64>) {}
+    fn format_chosen(&self, _name: &str, _format: SourceFormat, _detected: bool, _reason: &str) {}
+    fn advanced(&self, _bytes_read: u64, _lines: u64) {}
+    fn input_finished(&self, _name: &str) {}
+}
+
+pub struct NoProgress;
+impl Progress for NoProgress {}
+
+/// Receives every call with its endpoint and verdict (the store's call
+/// writer, later the audit trail).
+pub trait CallSink {
+    fn call(
+        &mut self,
+        call: &CallRecord<'_>,
+        endpoint: &EndpointKey,
+        verdict: &Verdict,
+    ) -> Result<(), String>;
+}
+
+pub struct ScanOptions<'a> {
+    /// None: detect per input from its first lines.
+    pub format: Option<SourceFormat>,
+    pub specs: &'a [Spec],
+    pub progress: &'a dyn Progress,
+    pub sink: Option<&'a mut dyn CallSink>,
+}
+
+struct Run<'o> {
+    cfg: &'o ScanConfig,
+    inventory: Inventory,
+    engine: Engine,
+    timeline: Timeline,
+    clients: Clients,
+    sink: Option<&'o mut dyn CallSink>,
+    summary: ScanSummary,
+    rejected: Vec<RejectedLine>,
+}
+
+impl Run<'_> {
+    fn accept(&mut self, rec: &CallRecord<'_>, input: &mut InputSummary) -> Result<(), ScanError> {
+        input.parsed += 1;
+        self.summary.parsed += 1;
+        self.summary.calls += 1;
+        let t = rec.time;
+        self.summary.first_seen = Some(self.summary.first_seen.map_or(t, |f| f.min(t)));
+        self.summary.last_seen = Some(self.summary.last_seen.map_or(t, |l| l.max(t)));
+        let key = self.inventory.observe(rec);
+        let verdict = self.engine.process(rec, key);
+        if let Some(sink) = self.sink.as_deref_mut() {
+            sink.call(rec, key, &verdict).map_err(ScanError::Sink)?;
+        }
+        self.timeline
+            .record(t, rec.status, verdict.findings.len() as u64);
+        self.clients.record(rec);
+        Ok(())
+    }
+
+    fn reject(&mut self, input: &mut InputSummary, line: u64, reason: String) {
+        input.rejected += 1;
+        self.summary.rejected += 1;
+        if self.rejected.len() < self.cfg.max_rejected_shown {
+            self.rejected.push(RejectedLine {
+                input: input.path.clone(),
+                line,
+                reason,
+            });
+        }
+    }
+}
+
+/// Scans every input in order and returns the combined result.
+pub fn scan(
+    inputs: &[String],
+    opts: ScanOptions<'_>,
+    cfg: &ScanConfig,
+) -> Result<ScanOutput, ScanError> {
+    let started = Instant::now();
+    let mut run = Run {
+        cfg,
+        inventory: Inventory::new(cfg.inventory.clone()),
+        engine: Engine::new(cfg.engine.clone()),
+        timeline: Timeline::new(),
+        clients: Clients::new(cfg.top_clients),
+        sink: opts.sink,
+        summary: ScanSummary::default(),
+        rejected: Vec::new(),
+    };
+    let mut summaries = Vec::new();
+    for (idx, path) in inputs.iter().enumerate() {
+        let summary = scan_input(&mut run, idx as u32, path, opts.format, opts.progress)?;
+        opts.progress.input_finished(path);
+        summaries.push(summary);
+    }
+    run.summary.lines = run.summary.parsed + run.summary.rejected;
+
+    let Run {
+        inventory: mut inv,
+        engine,
+        timeline,
+        clients,
+        mut summary,
+        rejected,
+        ..
+    } = run;
+    let mut findings: Vec<Finding> = engine
+        .finish()
+        .into_iter()
+        .map(|mut f| {
+            f.endpoint = f.endpoint.map(|k| inv.canonical(&k));
+            f
+        })
+        .collect();
+    let mut endpoints = inv.finish();
+    openapi::classify(&mut endpoints, opts.specs);
+    findings.extend(inventory_findings(&endpoints));
+    sort_findings(&mut findings);
+    attach_risk(&mut endpoints, &findings);
+
+    summary.endpoints = endpoints.iter().filter(|e| e.calls > 0).count() as u64;
+    summary.findings = findings.len() as u64;
+    summary.classification = count_by(endpoints.iter().map(|e| e.classification.name()));
+    summary.severity = count_by(findings.iter().map(|f| f.severity.name()));
+    let top_clients = clients.finish(&findings, cfg.top_clients);
+    summary.elapsed_ms = started.elapsed().as_millis() as u64;
+    Ok(ScanOutput {
+        schema_version: SCAN_SCHEMA_VERSION,
+        summary,
+        inputs: summaries,
+        endpoints,
+        findings,
+        rejected,
+        timeline: timeline.finish(),
+        top_clients,
+    })
+}
+
+fn count_by<'a>(it: impl Iterator<Item = &'a str>) -> Vec<(String, u64)> {
+    let mut m = std::collections::BTreeMap::<&str, u64>::new();
+    for k in it {
+        *m.entry(k).or_default() += 1;
+    }
+    m.into_iter().map(|(k, v)| (k.to_string(), v)).collect()
+}
+
+fn sort_findings(v: &mut [Finding]) {
+    v.sort_by(|a, b| {
+        b.severity
+            .cmp(&a.severity)
+            .then_with(|| {
+                b.evidence
+                    .get("flagged_calls")
+                    .unwrap_or(0)
+                    .cmp(&a.evidence.get("flagged_calls").unwrap_or(0))
+            })
+            .then_with(|| a.first_seen.cmp(&b.first_seen))
+            .then_with(|| a.kind.cmp(&b.kind))
+            .then_with(|| a.client.ip.cmp(&b.client.ip))
+    });
+}
+
+fn scan_input(
+    run: &mut Run<'_>,
+    idx: u32,
+    path: &str,
+    forced: Option<SourceFormat>,
+    progress: &dyn Progress,
+) -> Result<InputSummary, ScanError> {
+    let input = Input::open(path).map_err(|source| ScanError::Open {
+        path: path.to_string(),
+        source,
+    })?;
+    let total = if path == "-" {
+        None
+    } else {
+        std::fs::metadata(path).ok().map(|m| m.len())
+    };
+    progress.input_started(path, total);
+    let mut summary = InputSummary {
+        path: path.to_string(),
+        ..Default::default()
+    };
+    let ingest = &run.cfg.ingest;
+    let (rx, handle) = chunks::spawn(LineReader::new(input, ingest.max_line_bytes));
+    let mut format = forced;
+    let mut har_text: Option<String> = None;
+    let mut result = Ok(());
+    for msg in rx.iter() {
+        let chunk = match msg {
+            Msg::Chunk(c) => c,
+            Msg::Error(source) => {
+                result = Err(ScanError::Read {
+                    path: path.to_string(),
+                    source,
+                });
+                break;
+            }
+        };
+        if format.is_none() {
+            let (f, reason) = choose_format(path, &chunk, ingest)?;
+            summary.detected = true;
+            progress.format_chosen(path, f, true, &reason);
+            format = Some(f);
+        } else if summary.format.is_empty() {
+            if let Some(f) = forced {
+                progress.format_chosen(path, f, false, "forced with --format");
+            }
+        }
+        let Some(fmt) = format else { continue };
+        summary.format = fmt.name().to_string();
+        if fmt == SourceFormat::Har {
+            let text = har_text.get_or_insert_with(String::new);
+            for span in &chunk.lines {
+                if text.len() + (span.end - span.start) > MAX_HAR_BYTES {
+                    return Err(ScanError::Har {
+                        path: path.to_string(),
+                        source: ParseError::TooLong { len: MAX_HAR_BYTES },
+                    });
+                }
+                text.push_str(&String::from_utf8_lossy(chunk.line(span)));
+                text.push('\n');
+            }
+            progress.advanced(chunk.bytes_read, 0);
+            continue;
+        }
+        for span in &chunk.lines {
+            let bytes = chunk.line(span);
+            if span.truncated {
+                run.reject(
+                    &mut summary,
+                    span.number,
+                    format!("line longer than {} bytes", ingest.max_line_bytes),
+                );
+                continue;
+            }
+            if bytes.iter().all(u8::is_ascii_whitespace) {
+                continue;
+            }
+            let lossy;
+            let text = match std::str::from_utf8(bytes) {
+                Ok(s) => s,
+                Err(_) => {
+                    lossy = String::from_utf8_lossy(bytes).into_owned();
+                    &lossy
+                }
+            };
+            match parse_line(fmt, text, ingest) {
+                Ok(mut rec) => {
+                    rec.source = SourceRef {
+                        input: idx,
+                        line: span.number,
+                    };
+                    run.accept(&rec, &mut summary)?;
+                }
+                Err(e) => run.reject(&mut summary, span.number, e.to_string()),
+            }
+        }
+        progress.advanced(chunk.bytes_read, summary.parsed + summary.rejected);
+    }
+    drop(rx);
+    let _ = handle.join();
+    result?;
+    if let Some(text) = har_text {
+        let entries = har::parse_har(&text).map_err(|source| ScanError::Har {
+            path: path.to_string(),
+            source,
+        })?;
+        for (i, entry) in entries.into_iter().enumerate() {
+            let line = i as u64 + 1;
+            match entry {
+                Ok(mut rec) => {
+                    rec.source = SourceRef { input: idx, line };
+                    run.accept(&rec, &mut summary)?;
+                }
+                Err(e) => run.reject(&mut summary, line, e.to_string()),
+            }
+        }
+    }
+    summary.lines = summary.parsed + summary.rejected;
+    if summary.format.is_empty() {
+        summary.format = forced.map_or("empty", SourceFormat::name).to_string();
+    }
+    Ok(summary)
+}
+
+fn choose_format(
+    path: &str,
+    chunk: &chunks::Chunk,
+    cfg: &IngestConfig,
+) -> Result<(SourceFormat, String), ScanError> {
+    let sample: Vec<std::borrow::Cow<'_, str>> = chunk
+        .lines
+        .iter()
+        .map(|s| String::from_utf8_lossy(chunk.line(s)))
+        .filter(|l| !l.trim().is_empty())
+        .take(DETECT_LINES)
+        .collect();
+    if sample.is_empty() {
+        // Nothing to read: any format will do, nothing will be parsed.
+        return Ok((SourceFormat::NginxCombined, "input is empty".into()));
+    }
+    let refs: Vec<&str> = sample.iter().map(|c| c.as_ref()).collect();
+    // A HAR document starts as one JSON object spread over many lines.
+    let first = refs[0].trim_start();
+    if first.starts_with("{\"log\"") || first == "{" || path.ends_with(".har") || path.ends_with(".har.gz") {
+        let joined = refs.join("\n");
+        if let Some(d) = detect(&[joined.as_str()], cfg).filter(|d| d.format == SourceFormat::Har) {
+            return Ok((SourceFormat::Har, d.reason));
+        }
+    }
+    match detect(&refs, cfg) {
+        Some(d) => Ok((d.format, d.reason)),
+        None => Err(ScanError::UnknownFormat {
+            path: path.to_string(),
+            reason: format!("none of the known formats parsed its first {} lines", refs.len()),
+        }),
+    }
+}

@@ -1,0 +1,213 @@
+//! Arguments and help text.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+const ABOUT: &str = "Linkwell watches API traffic for attacks, gaps and undocumented endpoints.";
+
+const LONG_ABOUT: &str = "\
+Linkwell watches API traffic for attacks, gaps and undocumented endpoints.
+
+It reads the access logs your gateways already write (NGINX, Envoy, AWS API
+Gateway, Cloudflare, Kong, Traefik, HAR, or any NDJSON), builds an inventory of
+every endpoint, runs its detectors on every call and explains each finding with
+evidence and its OWASP API Security Top 10 (2023) category.
+
+Start here:
+  linkwell demo                              simulate a bank's API traffic and scan it
+  linkwell scan access.log.gz                scan your own logs
+  linkwell scan --openapi api.yaml logs/*    find shadow, zombie and unused endpoints";
+
+#[derive(Debug, Parser)]
+#[command(name = "linkwell", version, about = ABOUT, long_about = LONG_ABOUT)]
+pub(crate) struct Cli {
+    #[command(subcommand)]
+    pub(crate) command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum Command {
+    /// Scan gateway logs: inventory, findings, report.
+    #[command(after_long_help = SCAN_EXAMPLES)]
+    Scan(ScanArgs),
+    /// Write realistic, labelled banking-API traffic (deterministic).
+    #[command(after_long_help = SIMULATE_EXAMPLES)]
+    Simulate(SimulateArgs),
+    /// Simulate a day of traffic and scan it: the quick start, no input needed.
+    Demo(DemoArgs),
+    /// Work with the endpoint inventory.
+    #[command(subcommand)]
+    Inventory(InventoryCommand),
+    /// Measure throughput and memory of the scan pipeline.
+    #[command(subcommand)]
+    Bench(BenchCommand),
+}
+
+const SCAN_EXAMPLES: &str = "\
+Formats (--format; default auto-detects from the first lines and says which it chose):
+  nginx-combined  NGINX/Apache combined or common log format
+  nginx-json      NGINX JSON (escape=json) with NGINX variable names
+  envoy           Envoy default access-log text format
+  envoy-json      Envoy / Istio JSON access logs
+  aws-apigw       AWS API Gateway JSON access logs
+  cloudflare      Cloudflare Logpush http_requests NDJSON
+  kong            Kong file-log / http-log JSON
+  traefik         Traefik JSON access log
+  har             HAR 1.2 (browser or proxy capture)
+  ndjson          any NDJSON, fields mapped in [ingest.ndjson] of the config
+
+Inputs may be plain or gzip-compressed files, or - for standard input.
+
+Exit status: 0 done, 1 findings at or above --fail-on, 2 error.
+
+Examples:
+  linkwell scan /var/log/nginx/access.log /var/log/nginx/access.log.*.gz
+  zcat api-*.log.gz | linkwell scan --format envoy-json -
+  linkwell scan logs/*.json --openapi openapi.yaml --report report.html --json scan.json
+  linkwell scan logs/ --store ./linkwell-store --fail-on high";
+
+const SIMULATE_EXAMPLES: &str = "\
+Examples:
+  linkwell simulate --calls 200000 --out sample.json.gz --labels labels.json
+  linkwell simulate --format nginx-combined --no-attacks | head
+  linkwell simulate --distinct-ips 1000000 --calls 3000000 --out wide.json.gz";
+
+#[derive(Debug, Args)]
+pub(crate) struct ScanArgs {
+    /// Log files (plain or .gz), directories (every file inside), or - for stdin.
+    #[arg(value_name = "FILES|-", required = true)]
+    pub(crate) inputs: Vec<String>,
+    /// Input format; `auto` detects it per input.
+    #[arg(short, long, default_value = "auto", value_name = "NAME")]
+    pub(crate) format: String,
+    /// OpenAPI 3.0/3.1 specification (YAML or JSON); repeat for several.
+    #[arg(long = "openapi", value_name = "SPEC")]
+    pub(crate) openapi: Vec<PathBuf>,
+    /// Write the full result as JSON (schema: docs/scan-json.md); - for stdout.
+    #[arg(long, value_name = "FILE")]
+    pub(crate) json: Option<PathBuf>,
+    /// Write a self-contained HTML report with charts.
+    #[arg(long, value_name = "FILE.html")]
+    pub(crate) report: Option<PathBuf>,
+    /// Write the embedded store (inventory, findings, every call) to DIR.
+    #[arg(long, value_name = "DIR")]
+    pub(crate) store: Option<PathBuf>,
+    /// Configuration file (see examples/linkwell.toml).
+    #[arg(short, long, value_name = "FILE")]
+    pub(crate) config: Option<PathBuf>,
+    /// Exit with status 1 when a finding has at least this severity.
+    #[arg(long, value_enum, value_name = "SEVERITY")]
+    pub(crate) fail_on: Option<SeverityArg>,
+    /// Print nothing but errors.
+    #[arg(short, long)]
+    pub(crate) quiet: bool,
+    /// How many findings the terminal summary lists.
+    #[arg(long, default_value_t = 15, value_name = "N")]
+    pub(crate) top: usize,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub(crate) enum SeverityArg {
+    Low,
+    Medium,
+    High,
+    Critical,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct SimulateArgs {
+    /// Seed: the same seed and options give byte-identical output.
+    #[arg(long, default_value_t = 42)]
+    pub(crate) seed: u64,
+    /// Number of bank customers.
+    #[arg(long, default_value_t = 400)]
+    pub(crate) users: usize,
+    /// Approximate number of benign calls.
+    #[arg(long, default_value_t = 200_000)]
+    pub(crate) calls: u64,
+    /// Days of traffic (with a diurnal rhythm).
+    #[arg(long, default_value_t = 1)]
+    pub(crate) days: u32,
+    /// Output format: nginx-json, nginx-combined, envoy-json or kong.
+    #[arg(short, long, default_value = "nginx-json")]
+    pub(crate) format: String,
+    /// Leave out the labelled attacks.
+    #[arg(long)]
+    pub(crate) no_attacks: bool,
+    /// Spread benign traffic over this many distinct client IPs (memory benchmarks).
+    #[arg(long, value_name = "N")]
+    pub(crate) distinct_ips: Option<u64>,
+    /// Output file (.gz compresses); default standard output.
+    #[arg(short, long, value_name = "FILE")]
+    pub(crate) out: Option<PathBuf>,
+    /// Write the attack labels (ground truth) as JSON.
+    #[arg(long, value_name = "FILE")]
+    pub(crate) labels: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct DemoArgs {
+    /// Directory for the sample log, report, JSON and store.
+    #[arg(long, default_value = "linkwell-demo", value_name = "DIR")]
+    pub(crate) out: PathBuf,
+    /// Approximate number of benign calls to simulate.
+    #[arg(long, default_value_t = 200_000)]
+    pub(crate) calls: u64,
+    #[arg(long, default_value_t = 42)]
+    pub(crate) seed: u64,
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum InventoryCommand {
+    /// Write the observed endpoints as an OpenAPI 3.1 document.
+    #[command(after_long_help = "\
+Examples:
+  linkwell inventory export --store ./linkwell-store -o observed.yaml
+  linkwell inventory export access.log.gz --openapi api.yaml -o observed.json")]
+    Export(ExportArgs),
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct ExportArgs {
+    /// Log files to scan (instead of --store).
+    #[arg(value_name = "FILES|-")]
+    pub(crate) inputs: Vec<String>,
+    /// Read the endpoints of the latest scan in this store.
+    #[arg(long, value_name = "DIR", conflicts_with = "inputs")]
+    pub(crate) store: Option<PathBuf>,
+    #[arg(short, long, default_value = "auto", value_name = "NAME")]
+    pub(crate) format: String,
+    /// Specifications, to mark each exported endpoint's classification.
+    #[arg(long = "openapi", value_name = "SPEC")]
+    pub(crate) openapi: Vec<PathBuf>,
+    /// Output file (.json or .yaml/.yml); default YAML on stdout.
+    #[arg(short, long, value_name = "FILE")]
+    pub(crate) output: Option<PathBuf>,
+    /// The document's info.title.
+    #[arg(long, default_value = "Observed API (Linkwell)")]
+    pub(crate) title: String,
+    #[arg(short, long, value_name = "FILE")]
+    pub(crate) config: Option<PathBuf>,
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum BenchCommand {
+    /// Scan FILE end to end (parse, template, engine) and print lines/s and peak memory.
+    #[command(after_long_help = "\
+Examples:
+  linkwell simulate --calls 3000000 --out big.json.gz && linkwell bench scan big.json.gz
+  linkwell simulate --distinct-ips 1000000 --calls 3000000 | linkwell bench scan -")]
+    Scan(BenchScanArgs),
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct BenchScanArgs {
+    #[arg(value_name = "FILE|-")]
+    pub(crate) input: String,
+    #[arg(short, long, default_value = "auto", value_name = "NAME")]
+    pub(crate) format: String,
+    /// Print the result as one JSON object.
+    #[arg(long)]
+    pub(crate) json: bool,
+}
