@@ -1,0 +1,75 @@
+//! Per-call engine cost on a realistic mix of benign calls.
+
+use criterion::{Criterion, criterion_group, criterion_main};
+use linkwell_core::{CallRecord, EndpointKey, Method, Timestamp};
+use linkwell_engine::{Engine, EngineConfig};
+use std::hint::black_box;
+
+fn calls() -> Vec<(CallRecord<'static>, EndpointKey)> {
+    let mut v = Vec::new();
+    for i in 0..10_000u32 {
+        let (m, target, tpl, status) = match i % 5 {
+            0 => (
+                Method::Get,
+                format!("/v1/accounts/{}", 10_000 + i % 300),
+                "/v1/accounts/{id}",
+                200,
+            ),
+            1 => (
+                Method::Get,
+                format!(
+                    "/v1/accounts/{}/transactions?from=2026-01-01&to=2026-02-01&limit=50",
+                    10_000 + i % 300
+                ),
+                "/v1/accounts/{id}/transactions",
+                200,
+            ),
+            2 => (
+                Method::Post,
+                "/v1/auth/login".to_string(),
+                "/v1/auth/login",
+                if i % 50 == 2 { 401 } else { 200 },
+            ),
+            3 => (
+                Method::Get,
+                "/v1/fx/rates?base=EUR".to_string(),
+                "/v1/fx/rates",
+                200,
+            ),
+            _ => (
+                Method::Post,
+                "/v1/payments".to_string(),
+                "/v1/payments",
+                201,
+            ),
+        };
+        let mut c = CallRecord {
+            time: Timestamp::from_secs(1_772_400_000 + i64::from(i / 10)),
+            client_ip: format!("81.2.{}.{}", (i / 256) % 200, i % 256).parse().ok(),
+            method: Some(m.clone()),
+            host: Some("api.examplebank.com".into()),
+            status,
+            user_agent: Some("ExampleBank/7.12.0 (iPhone; iOS 17.4; Scale/3.00)".into()),
+            ..Default::default()
+        };
+        c.set_target(target.into());
+        v.push((c, EndpointKey::new(m.as_str(), "api.examplebank.com", tpl)));
+    }
+    v
+}
+
+fn bench(c: &mut Criterion) {
+    let calls = calls();
+    let mut engine = Engine::new(EngineConfig::default());
+    let mut i = 0usize;
+    c.bench_function("engine_process_benign_mix", |b| {
+        b.iter(|| {
+            let (call, key) = &calls[i % calls.len()];
+            i += 1;
+            black_box(engine.process(black_box(call), key))
+        })
+    });
+}
+
+criterion_group!(benches, bench);
+criterion_main!(benches);
