@@ -46,26 +46,32 @@ impl SensitiveKind {
 
 /// Classifies a query/body parameter by its name, then by its value.
 pub fn classify_param(name: &str, value: &str) -> Option<SensitiveKind> {
-    let n = name.to_ascii_lowercase();
-    let n = n.trim_matches(|c: char| !c.is_ascii_alphanumeric());
-    if matches!(
-        n,
-        "password" | "passwd" | "pwd" | "pass" | "secret" | "client_secret" | "pin" | "otp"
-    ) {
+    const SECRET_NAMES: &[&str] = &[
+        "password",
+        "passwd",
+        "pwd",
+        "pass",
+        "secret",
+        "client_secret",
+        "pin",
+        "otp",
+    ];
+    const KEY_NAMES: &[&str] = &[
+        "api_key",
+        "apikey",
+        "api-key",
+        "access_token",
+        "token",
+        "auth_token",
+        "id_token",
+        "refresh_token",
+        "key",
+    ];
+    let n = name.trim_matches(|c: char| !c.is_ascii_alphanumeric());
+    if SECRET_NAMES.iter().any(|s| n.eq_ignore_ascii_case(s)) {
         return (!value.is_empty()).then_some(SensitiveKind::Password);
     }
-    if matches!(
-        n,
-        "api_key"
-            | "apikey"
-            | "api-key"
-            | "access_token"
-            | "token"
-            | "auth_token"
-            | "id_token"
-            | "refresh_token"
-            | "key"
-    ) {
+    if KEY_NAMES.iter().any(|s| n.eq_ignore_ascii_case(s)) {
         return (!value.is_empty()).then_some(SensitiveKind::ApiKey);
     }
     classify_value(value)
@@ -77,16 +83,17 @@ pub fn classify_value(v: &str) -> Option<SensitiveKind> {
     if v.len() < 5 {
         return None;
     }
-    if is_jwt(v) {
+    let first = v.as_bytes()[0];
+    if matches!(first, b'e' | b'B' | b'b') && is_jwt(v) {
         return Some(SensitiveKind::Jwt);
     }
-    if is_card_number(v) {
+    if first.is_ascii_digit() && is_card_number(v) {
         return Some(SensitiveKind::CardNumber);
     }
-    if is_iban(v) {
+    if first.is_ascii_uppercase() && is_iban(v) {
         return Some(SensitiveKind::Iban);
     }
-    if is_email(v) {
+    if (v.contains('@') || v.contains("%40")) && is_email(v) {
         return Some(SensitiveKind::Email);
     }
     None
@@ -164,7 +171,11 @@ pub fn is_iban(v: &str) -> bool {
 }
 
 pub fn is_email(v: &str) -> bool {
-    let v = v.replace("%40", "@");
+    let v: std::borrow::Cow<'_, str> = if v.contains("%40") {
+        v.replace("%40", "@").into()
+    } else {
+        v.into()
+    };
     let Some((local, domain)) = v.split_once('@') else {
         return false;
     };

@@ -41,15 +41,14 @@ impl Detector for Abuse {
 
     fn inspect(&mut self, ctx: &CallContext<'_, '_>, out: &mut Vec<Finding>) {
         let call = ctx.call;
-        let page = PAGE_PARAMS
-            .iter()
-            .filter_map(|p| call.query_param(p).map(|v| (*p, v)))
-            .find_map(|(p, v)| {
-                v.parse::<u64>()
-                    .ok()
-                    .filter(|n| *n > self.max_page)
-                    .map(|n| (p, n))
-            });
+        let page = call.query.as_deref().and_then(|q| {
+            q.split('&').find_map(|pair| {
+                let (name, value) = pair.split_once('=')?;
+                let param = PAGE_PARAMS.iter().find(|p| name.eq_ignore_ascii_case(p))?;
+                let n = value.parse::<u64>().ok().filter(|n| *n > self.max_page)?;
+                Some((*param, n))
+            })
+        });
         if let Some((param, n)) = page {
             out.push(
                 Draft::new(FindingKind::ResourceAbuse, Owasp::Api4, Severity::Medium, 0.8)

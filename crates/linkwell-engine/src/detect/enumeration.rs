@@ -98,9 +98,12 @@ impl Detector for Enumeration {
             st.min_id = Some(st.min_id.map_or(n, |m| m.min(n)));
             st.max_id = Some(st.max_id.map_or(n, |m| m.max(n)));
         }
-        let distinct = st.ids.estimate();
         let share = st.denied as f32 / st.calls as f32;
-        if distinct >= u64::from(self.min_ids) && share >= self.denied_share {
+        if st.calls < self.min_ids || share < self.denied_share {
+            return;
+        }
+        let distinct = st.ids.estimate();
+        if distinct >= u64::from(self.min_ids) {
             let range = match (st.min_id, st.max_id) {
                 (Some(a), Some(b)) => format!(" (ids {a} to {b})"),
                 _ => String::new(),

@@ -9,6 +9,9 @@
 //! their CWE on every finding.
 
 use std::borrow::Cow;
+use std::sync::OnceLock;
+
+use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
 
 use linkwell_core::{Finding, FindingKind, Owasp, Severity};
 
@@ -143,16 +146,44 @@ fn hex(c: u8) -> Option<u8> {
     }
 }
 
+fn automaton() -> &'static (AhoCorasick, Vec<InjectionClass>) {
+    static AC: OnceLock<(AhoCorasick, Vec<InjectionClass>)> = OnceLock::new();
+    AC.get_or_init(|| {
+        let ac = AhoCorasick::builder()
+            .ascii_case_insensitive(true)
+            .match_kind(MatchKind::LeftmostFirst)
+            .kind(Some(AhoCorasickKind::DFA))
+            .build(SIGNATURES.iter().map(|(_, s)| s))
+            .unwrap_or_else(|e| panic!("static signature set must compile: {e}"));
+        (ac, SIGNATURES.iter().map(|(c, _)| *c).collect())
+    })
+}
+
 /// The first injection class whose signature appears in `input` after URL
-/// decoding (twice, for double-encoded payloads) and lower-casing.
+/// decoding (twice, for double-encoded payloads), case-insensitively. One
+/// Aho-Corasick pass per decoding level; decoding only when there is
+/// something to decode.
 pub fn classify_injection(input: &str) -> Option<(InjectionClass, &'static str)> {
+    let (ac, classes) = automaton();
+    let find = |s: &str| {
+        ac.find(s).map(|m| {
+            (
+                classes[m.pattern().as_usize()],
+                SIGNATURES[m.pattern().as_usize()].1,
+            )
+        })
+    };
     let once = percent_decode(input);
-    let twice = percent_decode(&once);
-    let lower = twice.to_ascii_lowercase();
-    SIGNATURES
-        .iter()
-        .find(|(_, sig)| lower.contains(sig))
-        .map(|(c, s)| (*c, *s))
+    if let Cow::Borrowed(_) = once {
+        return find(input);
+    }
+    if let Some(hit) = find(&once) {
+        return Some(hit);
+    }
+    match percent_decode(&once) {
+        Cow::Borrowed(_) => None,
+        Cow::Owned(twice) => find(&twice),
+    }
 }
 
 pub(crate) struct Injection;

@@ -3,6 +3,9 @@
 //! announce themselves in the User-Agent.
 
 use std::net::IpAddr;
+use std::sync::OnceLock;
+
+use aho_corasick::{AhoCorasick, AhoCorasickKind};
 
 use linkwell_core::{Finding, FindingKind, Owasp, Severity};
 
@@ -89,16 +92,24 @@ impl Scanning {
     }
 }
 
+fn case_insensitive(patterns: &[&str]) -> AhoCorasick {
+    AhoCorasick::builder()
+        .ascii_case_insensitive(true)
+        .kind(Some(AhoCorasickKind::DFA))
+        .build(patterns)
+        .unwrap_or_else(|e| panic!("static pattern set must compile: {e}"))
+}
+
 pub(crate) fn scanner_agent(ua: &str) -> Option<&'static str> {
-    let lower = ua.to_ascii_lowercase();
-    SCANNER_AGENTS.iter().copied().find(|s| lower.contains(s))
+    static AC: OnceLock<AhoCorasick> = OnceLock::new();
+    let ac = AC.get_or_init(|| case_insensitive(SCANNER_AGENTS));
+    ac.find(ua).map(|m| SCANNER_AGENTS[m.pattern().as_usize()])
 }
 
 pub(crate) fn probe_path(path: &str) -> bool {
-    let lower = path.to_ascii_lowercase();
-    PROBE_PATHS
-        .iter()
-        .any(|p| lower.starts_with(p) || lower.contains(p))
+    static AC: OnceLock<AhoCorasick> = OnceLock::new();
+    AC.get_or_init(|| case_insensitive(PROBE_PATHS))
+        .is_match(path)
 }
 
 impl Detector for Scanning {
