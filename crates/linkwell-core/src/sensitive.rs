@@ -142,7 +142,7 @@ pub fn is_card_number(v: &str) -> bool {
         }
     }
     // Issuer prefixes: Visa 4, Mastercard 2/5, Amex 3, Discover/UnionPay 6.
-    (13..=19).contains(&digits) && sum % 10 == 0 && matches!(bytes[0], b'2'..=b'6')
+    (13..=19).contains(&digits) && sum.is_multiple_of(10) && matches!(bytes[0], b'2'..=b'6')
 }
 
 pub fn is_iban(v: &str) -> bool {
