@@ -76,7 +76,7 @@ pub(crate) fn run(a: &ScanArgs) -> anyhow::Result<ExitCode> {
     let out = result?;
     if let (Some(s), Some(id), Some(sink)) = (store.as_mut(), scan_id, sink) {
         sink.writer.finish().context("cannot finish writing calls to the store")?;
-        s.finish_scan(id, &out).context("cannot save the scan to the store")?;
+        s.complete_scan(id, &out).context("cannot save the scan to the store")?;
     }
     write_outputs(a, &out)?;
     if !a.quiet {
