@@ -114,6 +114,7 @@ pub fn scan_text(text: &str, mut found: impl FnMut(SensitiveKind)) {
     }
 }
 
+#[inline]
 pub fn is_card_number(v: &str) -> bool {
     let mut digits = 0u32;
     let mut sum = 0u32;
@@ -146,16 +147,25 @@ pub fn is_card_number(v: &str) -> bool {
 }
 
 pub fn is_iban(v: &str) -> bool {
-    let compact: Vec<u8> = v.bytes().filter(|b| *b != b' ').collect();
-    if !(15..=34).contains(&compact.len())
-        || !compact[..2].iter().all(u8::is_ascii_uppercase)
-        || !compact[2..4].iter().all(u8::is_ascii_digit)
-        || !compact.iter().all(u8::is_ascii_alphanumeric)
+    let compact = || v.bytes().filter(|b| *b != b' ');
+    let len = compact().count();
+    let mut head = compact();
+    let (Some(c0), Some(c1), Some(d0), Some(d1)) =
+        (head.next(), head.next(), head.next(), head.next())
+    else {
+        return false;
+    };
+    if !(15..=34).contains(&len)
+        || !c0.is_ascii_uppercase()
+        || !c1.is_ascii_uppercase()
+        || !d0.is_ascii_digit()
+        || !d1.is_ascii_digit()
+        || !compact().all(|b| b.is_ascii_alphanumeric())
     {
         return false;
     }
     let mut rem: u32 = 0;
-    for &b in compact[4..].iter().chain(&compact[..4]) {
+    for b in compact().skip(4).chain(compact().take(4)) {
         let val = if b.is_ascii_digit() {
             u32::from(b - b'0')
         } else {
