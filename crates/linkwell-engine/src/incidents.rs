@@ -6,8 +6,13 @@
 //! report running totals, so the latest sentence has the largest numbers),
 //! the largest value of each evidence count, and `flagged_calls`, the number
 //! of calls that carried this finding.
+//!
+//! Scanning and injection are about the client, not one endpoint: a scanner
+//! probing 300 paths is one incident, not 300. For those kinds the key leaves
+//! the endpoint out; the incident keeps the first endpoint and counts the
+//! distinct endpoints touched.
 
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 
 use linkwell_core::{EndpointKey, Finding, FindingKind};
 
@@ -16,27 +21,50 @@ type Key = (FindingKind, Option<String>, Option<EndpointKey>);
 pub struct IncidentBook {
     index: HashMap<Key, usize>,
     incidents: Vec<Finding>,
+    /// Per incident, the endpoints seen (client-scoped kinds only; capped).
+    endpoints: Vec<Option<BTreeSet<EndpointKey>>>,
     cap: usize,
     dropped: u64,
 }
 
 /// The evidence count the book maintains itself.
 pub const FLAGGED_CALLS: &str = "flagged_calls";
+/// Distinct endpoints of a client-scoped incident.
+pub const DISTINCT_ENDPOINTS: &str = "distinct_endpoints";
+/// Most endpoints remembered per client-scoped incident.
+const MAX_ENDPOINTS_TRACKED: usize = 1000;
+
+fn client_scoped(kind: FindingKind) -> bool {
+    matches!(kind, FindingKind::Scanning | FindingKind::Injection)
+}
 
 impl IncidentBook {
     pub fn new(cap: usize) -> Self {
         IncidentBook {
             index: HashMap::new(),
             incidents: Vec::new(),
+            endpoints: Vec::new(),
             cap,
             dropped: 0,
         }
     }
 
     pub fn record(&mut self, f: &Finding) {
-        let key = (f.kind, f.client.ip.clone(), f.endpoint.clone());
+        let scoped = client_scoped(f.kind);
+        let key = (
+            f.kind,
+            f.client.ip.clone(),
+            if scoped { None } else { f.endpoint.clone() },
+        );
         if let Some(&i) = self.index.get(&key) {
             merge(&mut self.incidents[i], f);
+            if let (Some(set), Some(ep)) = (self.endpoints[i].as_mut(), f.endpoint.as_ref()) {
+                if set.len() < MAX_ENDPOINTS_TRACKED {
+                    set.insert(ep.clone());
+                }
+                let n = set.len() as u64;
+                self.incidents[i].evidence.set_count(DISTINCT_ENDPOINTS, n);
+            }
             return;
         }
         if self.incidents.len() >= self.cap {
@@ -45,6 +73,10 @@ impl IncidentBook {
         }
         let mut inc = f.clone();
         inc.evidence.set_count(FLAGGED_CALLS, 1);
+        self.endpoints.push(scoped.then(|| {
+            inc.evidence.set_count(DISTINCT_ENDPOINTS, 1);
+            f.endpoint.iter().cloned().collect()
+        }));
         self.index.insert(key, self.incidents.len());
         self.incidents.push(inc);
     }
@@ -155,6 +187,28 @@ mod tests {
         assert_eq!(a.last_seen, Timestamp::from_secs(160));
         assert_eq!(a.explanation, "25 failures");
         assert_eq!(a.evidence.samples.len(), 2);
+    }
+
+    #[test]
+    fn scanning_is_one_incident_per_client() {
+        let mut b = IncidentBook::new(10);
+        for (i, path) in ["/.env", "/.git/config", "/admin", "/.env"]
+            .iter()
+            .enumerate()
+        {
+            let mut x = f("1.2.3.4", i as i64, 1, i as u64);
+            x.kind = FindingKind::Scanning;
+            x.endpoint = Some(EndpointKey::new("GET", "h", *path));
+            b.record(&x);
+        }
+        let v = b.into_findings();
+        assert_eq!(v.len(), 1);
+        assert_eq!(v[0].evidence.get(DISTINCT_ENDPOINTS), Some(3));
+        assert_eq!(v[0].evidence.get(FLAGGED_CALLS), Some(4));
+        assert_eq!(
+            v[0].endpoint.as_ref().map(|e| e.template.as_str()),
+            Some("/.env")
+        );
     }
 
     #[test]

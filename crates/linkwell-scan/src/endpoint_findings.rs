@@ -87,7 +87,9 @@ fn weight(s: Severity) -> f64 {
 pub(crate) fn attach_risk(endpoints: &mut [EndpointSummary], findings: &[Finding]) {
     let mut per: HashMap<&EndpointKey, (u64, f64)> = HashMap::new();
     for f in findings {
-        let Some(k) = f.endpoint.as_ref() else { continue };
+        let Some(k) = f.endpoint.as_ref() else {
+            continue;
+        };
         let flagged = f.evidence.get("flagged_calls").unwrap_or(1).max(1) as f64;
         let e = per.entry(k).or_default();
         e.0 += 1;

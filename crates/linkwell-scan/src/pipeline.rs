@@ -10,12 +10,12 @@ use linkwell_ingest::{IngestConfig, ParseError, detect, har, parse_line};
 use linkwell_inventory::Inventory;
 use linkwell_inventory::openapi::{self, Spec};
 
+use crate::ScanOutput;
 use crate::chunks::{self, Msg};
 use crate::clients::Clients;
 use crate::config::ScanConfig;
 use crate::endpoint_findings::{attach_risk, inventory_findings};
 use crate::timeline::Timeline;
-use crate::ScanOutput;
 
 /// Lines looked at to recognise a format.
 const DETECT_LINES: usize = 20;
@@ -73,18 +73,18 @@ pub struct ScanOptions<'a> {
     pub sink: Option<&'a mut dyn CallSink>,
 }
 
-struct Run<'o> {
-    cfg: &'o ScanConfig,
+struct Run<'c, 's> {
+    cfg: &'c ScanConfig,
     inventory: Inventory,
     engine: Engine,
     timeline: Timeline,
     clients: Clients,
-    sink: Option<&'o mut dyn CallSink>,
+    sink: Option<&'s mut dyn CallSink>,
     summary: ScanSummary,
     rejected: Vec<RejectedLine>,
 }
 
-impl Run<'_> {
+impl Run<'_, '_> {
     fn accept(&mut self, rec: &CallRecord<'_>, input: &mut InputSummary) -> Result<(), ScanError> {
         input.parsed += 1;
         self.summary.parsed += 1;
@@ -207,7 +207,7 @@ fn sort_findings(v: &mut [Finding]) {
 }
 
 fn scan_input(
-    run: &mut Run<'_>,
+    run: &mut Run<'_, '_>,
     idx: u32,
     path: &str,
     forced: Option<SourceFormat>,
@@ -349,7 +349,11 @@ fn choose_format(
     let refs: Vec<&str> = sample.iter().map(|c| c.as_ref()).collect();
     // A HAR document starts as one JSON object spread over many lines.
     let first = refs[0].trim_start();
-    if first.starts_with("{\"log\"") || first == "{" || path.ends_with(".har") || path.ends_with(".har.gz") {
+    if first.starts_with("{\"log\"")
+        || first == "{"
+        || path.ends_with(".har")
+        || path.ends_with(".har.gz")
+    {
         let joined = refs.join("\n");
         if let Some(d) = detect(&[joined.as_str()], cfg).filter(|d| d.format == SourceFormat::Har) {
             return Ok((SourceFormat::Har, d.reason));
@@ -359,7 +363,10 @@ fn choose_format(
         Some(d) => Ok((d.format, d.reason)),
         None => Err(ScanError::UnknownFormat {
             path: path.to_string(),
-            reason: format!("none of the known formats parsed its first {} lines", refs.len()),
+            reason: format!(
+                "none of the known formats parsed its first {} lines",
+                refs.len()
+            ),
         }),
     }
 }
