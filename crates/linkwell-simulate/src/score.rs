@@ -31,9 +31,15 @@ fn matches(label: &AttackLabel, f: &Finding) -> bool {
     if f.kind.name() != label.kind {
         return false;
     }
-    if matches!(f.kind, FindingKind::ShadowEndpoint | FindingKind::ZombieEndpoint) {
+    if matches!(
+        f.kind,
+        FindingKind::ShadowEndpoint | FindingKind::ZombieEndpoint
+    ) {
         let Some(ep) = &f.endpoint else { return false };
-        let (method, path) = label.endpoint.split_once(' ').unwrap_or(("", &label.endpoint));
+        let (method, path) = label
+            .endpoint
+            .split_once(' ')
+            .unwrap_or(("", &label.endpoint));
         return ep.method == method && same_shape(&ep.template, path);
     }
     let Some(found) = f.client.ip.as_deref() else {
@@ -74,11 +80,7 @@ fn prefix(ip: IpAddr, len: u8) -> u128 {
         IpAddr::V6(v) => (u128::from(v), 128u32),
     };
     let len = u32::from(len).min(width);
-    if len == 0 {
-        0
-    } else {
-        bits >> (width - len)
-    }
+    if len == 0 { 0 } else { bits >> (width - len) }
 }
 
 #[cfg(test)]

@@ -26,7 +26,11 @@ fn cut(s: &str, n: usize) -> String {
 
 pub(crate) fn print_summary(out: &ScanOutput, top: usize) {
     let s = &out.summary;
-    let rate = if s.elapsed_ms > 0 { s.lines * 1000 / s.elapsed_ms } else { s.lines };
+    let rate = if s.elapsed_ms > 0 {
+        s.lines * 1000 / s.elapsed_ms
+    } else {
+        s.lines
+    };
     println!();
     println!(
         "Scanned {} lines in {:.1}s ({} lines/s): {} calls, {} rejected",
@@ -53,9 +57,17 @@ pub(crate) fn print_summary(out: &ScanOutput, top: usize) {
         println!("  rejected {}:{}: {}", r.input, r.line, r.reason);
     }
     if s.rejected > 5 {
-        println!("  … {} rejected lines in all (see --json for the first {})", s.rejected, out.rejected.len());
+        println!(
+            "  … {} rejected lines in all (see --json for the first {})",
+            s.rejected,
+            out.rejected.len()
+        );
     }
-    let classes: Vec<String> = s.classification.iter().map(|(k, v)| format!("{v} {k}")).collect();
+    let classes: Vec<String> = s
+        .classification
+        .iter()
+        .map(|(k, v)| format!("{v} {k}"))
+        .collect();
     println!();
     println!("Endpoints: {} ({})", s.endpoints, classes.join(", "));
     let mut risky: Vec<_> = out.endpoints.iter().filter(|e| e.risk_score > 0).collect();
@@ -75,7 +87,11 @@ pub(crate) fn print_summary(out: &ScanOutput, top: usize) {
     println!("Findings: {} ({})", s.findings, sev.join(", "));
     for f in out.findings.iter().take(top) {
         let who = f.client.ip.as_deref().unwrap_or("-");
-        let ep = f.endpoint.as_ref().map(|e| e.to_string()).unwrap_or_default();
+        let ep = f
+            .endpoint
+            .as_ref()
+            .map(|e| e.to_string())
+            .unwrap_or_default();
         println!(
             "  {:<8} {:<24} {:<10} {:<18} {}",
             f.severity.name(),
@@ -87,6 +103,9 @@ pub(crate) fn print_summary(out: &ScanOutput, top: usize) {
         println!("           {}", f.explanation);
     }
     if out.findings.len() > top {
-        println!("  … {} more (see --report or --json)", out.findings.len() - top);
+        println!(
+            "  … {} more (see --report or --json)",
+            out.findings.len() - top
+        );
     }
 }

@@ -23,7 +23,11 @@ pub(crate) fn run(a: &crate::cli::DemoArgs) -> anyhow::Result<ExitCode> {
         format: OutputFormat::NginxJson,
         ..SimConfig::default()
     };
-    eprintln!("Simulating about {} calls of a bank's API traffic into {} …", a.calls, log.display());
+    eprintln!(
+        "Simulating about {} calls of a bank's API traffic into {} …",
+        a.calls,
+        log.display()
+    );
     let sim = write_simulation(&cfg, Some(&log))?;
     let labels = dir.join("labels.json");
     std::fs::write(&labels, serde_json::to_vec_pretty(&sim.labels)?)?;
@@ -33,7 +37,8 @@ pub(crate) fn run(a: &crate::cli::DemoArgs) -> anyhow::Result<ExitCode> {
     std::fs::write(&spec2, OPEN_BANKING_SPEC)?;
     let store = dir.join("store");
     if store.exists() {
-        std::fs::remove_dir_all(&store).with_context(|| format!("cannot replace {}", store.display()))?;
+        std::fs::remove_dir_all(&store)
+            .with_context(|| format!("cannot replace {}", store.display()))?;
     }
     let args = ScanArgs {
         inputs: vec![log.to_string_lossy().into_owned()],

@@ -14,7 +14,8 @@ use crate::cli::ExportArgs;
 pub(crate) fn export(a: &ExportArgs) -> anyhow::Result<ExitCode> {
     let specs = load_specs(&a.openapi)?;
     let mut endpoints = if let Some(dir) = &a.store {
-        let store = Store::open(dir).with_context(|| format!("cannot open store {}", dir.display()))?;
+        let store =
+            Store::open(dir).with_context(|| format!("cannot open store {}", dir.display()))?;
         let Some((_, scan)) = store.latest_scan()? else {
             bail!("the store {} holds no scan yet", dir.display());
         };

@@ -32,8 +32,14 @@ pub(crate) fn parse_format(name: &str) -> anyhow::Result<Option<SourceFormat>> {
     }
     match SourceFormat::from_name(name) {
         Some(SourceFormat::Live) | None => {
-            let names: Vec<_> = SourceFormat::ALL_LOG_FORMATS.iter().map(|f| f.name()).collect();
-            bail!("unknown format '{name}'; use auto or one of: {}", names.join(", "))
+            let names: Vec<_> = SourceFormat::ALL_LOG_FORMATS
+                .iter()
+                .map(|f| f.name())
+                .collect();
+            bail!(
+                "unknown format '{name}'; use auto or one of: {}",
+                names.join(", ")
+            )
         }
         Some(f) => Ok(Some(f)),
     }
@@ -49,7 +55,10 @@ pub(crate) fn expand_inputs(inputs: &[String]) -> anyhow::Result<Vec<String>> {
                 .with_context(|| format!("cannot list {i}"))?
                 .filter_map(|e| e.ok().map(|e| e.path()))
                 .filter(|p| p.is_file())
-                .filter(|p| !p.file_name().is_some_and(|n| n.to_string_lossy().starts_with('.')))
+                .filter(|p| {
+                    !p.file_name()
+                        .is_some_and(|n| n.to_string_lossy().starts_with('.'))
+                })
                 .collect();
             files.sort();
             out.extend(files.into_iter().map(|f| f.to_string_lossy().into_owned()));
@@ -66,7 +75,10 @@ pub(crate) fn expand_inputs(inputs: &[String]) -> anyhow::Result<Vec<String>> {
 pub(crate) fn load_specs(paths: &[PathBuf]) -> anyhow::Result<Vec<Spec>> {
     paths
         .iter()
-        .map(|p| openapi::load_file(p).with_context(|| format!("cannot load OpenAPI spec {}", p.display())))
+        .map(|p| {
+            openapi::load_file(p)
+                .with_context(|| format!("cannot load OpenAPI spec {}", p.display()))
+        })
         .collect()
 }
 
@@ -78,6 +90,7 @@ pub(crate) fn create_output(path: &Path) -> anyhow::Result<Box<dyn std::io::Writ
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
         std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
     }
-    let f = std::fs::File::create(path).with_context(|| format!("cannot create {}", path.display()))?;
+    let f =
+        std::fs::File::create(path).with_context(|| format!("cannot create {}", path.display()))?;
     Ok(Box::new(std::io::BufWriter::new(f)))
 }

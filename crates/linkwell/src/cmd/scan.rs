@@ -19,10 +19,20 @@ struct StoreSink {
 }
 
 impl CallSink for StoreSink {
-    fn call(&mut self, call: &CallRecord<'_>, endpoint: &EndpointKey, verdict: &Verdict) -> Result<(), String> {
+    fn call(
+        &mut self,
+        call: &CallRecord<'_>,
+        endpoint: &EndpointKey,
+        verdict: &Verdict,
+    ) -> Result<(), String> {
         self.kinds.clear();
-        self.kinds.extend(verdict.findings.iter().map(|f| f.kind.name()));
-        let action = if verdict.findings.is_empty() { "allow" } else { action_name(verdict) };
+        self.kinds
+            .extend(verdict.findings.iter().map(|f| f.kind.name()));
+        let action = if verdict.findings.is_empty() {
+            "allow"
+        } else {
+            action_name(verdict)
+        };
         let row = CallRow::from_call(call, &endpoint.template, &self.kinds, action);
         self.writer.send(row).map_err(|e| e.to_string())
     }
@@ -48,7 +58,9 @@ pub(crate) fn run(a: &ScanArgs) -> anyhow::Result<ExitCode> {
     let bar = Bar::new(a.quiet);
 
     let mut store = match &a.store {
-        Some(dir) => Some(Store::create(dir).with_context(|| format!("cannot create store {}", dir.display()))?),
+        Some(dir) => Some(
+            Store::create(dir).with_context(|| format!("cannot create store {}", dir.display()))?,
+        ),
         None => None,
     };
     let scan_id = match store.as_mut() {
@@ -75,8 +87,11 @@ pub(crate) fn run(a: &ScanArgs) -> anyhow::Result<ExitCode> {
     bar.clear();
     let out = result?;
     if let (Some(s), Some(id), Some(sink)) = (store.as_mut(), scan_id, sink) {
-        sink.writer.finish().context("cannot finish writing calls to the store")?;
-        s.complete_scan(id, &out).context("cannot save the scan to the store")?;
+        sink.writer
+            .finish()
+            .context("cannot finish writing calls to the store")?;
+        s.complete_scan(id, &out)
+            .context("cannot save the scan to the store")?;
     }
     write_outputs(a, &out)?;
     if !a.quiet {

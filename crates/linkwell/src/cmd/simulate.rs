@@ -12,7 +12,10 @@ use crate::cli::SimulateArgs;
 
 pub(crate) fn run(a: &SimulateArgs) -> anyhow::Result<ExitCode> {
     let Some(format) = OutputFormat::from_name(&a.format) else {
-        bail!("unknown simulate format '{}'; use nginx-json, nginx-combined, envoy-json or kong", a.format);
+        bail!(
+            "unknown simulate format '{}'; use nginx-json, nginx-combined, envoy-json or kong",
+            a.format
+        );
     };
     let cfg = SimConfig {
         seed: a.seed,

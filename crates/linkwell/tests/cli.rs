@@ -1,0 +1,193 @@
+//! The binary as a user runs it: arguments, stdin, exit codes, output files.
+
+use std::io::Write;
+use std::process::{Command, Output, Stdio};
+
+fn linkwell() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_linkwell"))
+}
+
+fn run_with_stdin(args: &[&str], stdin: &[u8]) -> Output {
+    let mut child = linkwell()
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut input = child.stdin.take().unwrap();
+    let data = stdin.to_vec();
+    let writer = std::thread::spawn(move || {
+        let _ = input.write_all(&data);
+    });
+    let out = child.wait_with_output().unwrap();
+    writer.join().unwrap();
+    out
+}
+
+fn simulated(calls: u64, attacks: bool) -> Vec<u8> {
+    let mut args = vec!["simulate".to_string(), "--calls".into(), calls.to_string()];
+    if !attacks {
+        args.push("--no-attacks".into());
+    }
+    let out = linkwell().args(&args).output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out.stdout
+}
+
+#[test]
+fn help_explains_formats_and_examples() {
+    let out = linkwell().args(["scan", "--help"]).output().unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    for name in [
+        "nginx-combined",
+        "nginx-json",
+        "envoy",
+        "envoy-json",
+        "aws-apigw",
+        "cloudflare",
+        "kong",
+        "traefik",
+        "har",
+        "ndjson",
+        "Examples:",
+    ] {
+        assert!(text.contains(name), "scan --help lacks {name}");
+    }
+}
+
+#[test]
+fn stdin_scan_with_json_on_stdout() {
+    let logs = simulated(5_000, true);
+    let lines = logs.iter().filter(|b| **b == b'\n').count() as u64;
+    let out = run_with_stdin(&["scan", "-", "--quiet", "--json", "-"], &logs);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["schema_version"], 1);
+    assert_eq!(v["summary"]["lines"], lines);
+    assert_eq!(v["summary"]["rejected"], 0);
+    assert_eq!(v["inputs"][0]["path"], "-");
+    assert_eq!(v["inputs"][0]["format"], "nginx-json");
+    assert!(v["summary"]["findings"].as_u64().unwrap() > 0);
+    let f = &v["findings"][0];
+    for key in [
+        "kind",
+        "owasp",
+        "severity",
+        "client",
+        "endpoint",
+        "explanation",
+        "evidence",
+    ] {
+        assert!(!f[key].is_null(), "finding lacks {key}");
+    }
+    let e = &v["endpoints"][0];
+    for key in ["method", "host", "template", "calls", "classification"] {
+        assert!(!e[key].is_null(), "endpoint lacks {key}");
+    }
+}
+
+#[test]
+fn fail_on_sets_the_exit_status() {
+    let attacks = simulated(3_000, true);
+    let out = run_with_stdin(&["scan", "-", "--quiet", "--fail-on", "high"], &attacks);
+    assert_eq!(out.status.code(), Some(1));
+    let benign = simulated(3_000, false);
+    let out = run_with_stdin(&["scan", "-", "--quiet", "--fail-on", "high"], &benign);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+#[test]
+fn unknown_format_is_a_clear_error() {
+    let out = run_with_stdin(&["scan", "-", "--format", "bogus"], b"");
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("unknown format 'bogus'"), "{err}");
+    assert!(err.contains("nginx-combined"), "{err}");
+}
+
+#[test]
+fn unrecognisable_input_names_the_way_out() {
+    let out = run_with_stdin(&["scan", "-"], b"hello\nworld\n");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--format"));
+}
+
+#[test]
+fn report_store_and_inventory_export() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("access.json");
+    std::fs::write(&log, simulated(5_000, true)).unwrap();
+    let report = dir.path().join("r.html");
+    let store = dir.path().join("store");
+    let out = linkwell()
+        .arg("scan")
+        .arg(&log)
+        .arg("--quiet")
+        .arg("--report")
+        .arg(&report)
+        .arg("--store")
+        .arg(&store)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let html = std::fs::read_to_string(&report).unwrap();
+    assert!(html.contains("<svg"));
+    assert!(
+        !html.contains("<script src"),
+        "report must be self-contained"
+    );
+
+    let exported = dir.path().join("observed.json");
+    let out = linkwell()
+        .args(["inventory", "export", "--store"])
+        .arg(&store)
+        .arg("-o")
+        .arg(&exported)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let doc: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&exported).unwrap()).unwrap();
+    assert_eq!(doc["openapi"], "3.1.0");
+    assert!(
+        doc["paths"]["/v1/accounts/{id}"]["get"].is_object(),
+        "{}",
+        doc["paths"]
+    );
+}
+
+#[test]
+fn example_config_is_valid() {
+    let cfg = concat!(env!("CARGO_MANIFEST_DIR"), "/../../examples/linkwell.toml");
+    let out = run_with_stdin(
+        &["scan", "-", "--quiet", "-c", cfg, "--json", "-"],
+        &simulated(1_000, false),
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
