@@ -211,7 +211,7 @@ impl CertVerify {
             CertVerify::None
         } else if s.eq_ignore_ascii_case("success") || s == "ok" {
             CertVerify::Success
-        } else if s.len() >= 6 && s[..6].eq_ignore_ascii_case("failed")
+        } else if s.get(..6).is_some_and(|p| p.eq_ignore_ascii_case("failed"))
             || matches!(s, "untrusted" | "notyetvalid" | "expired")
         {
             CertVerify::Failed
@@ -570,42 +570,152 @@ impl<'a> CallRecord<'a> {
     }
 }
 
+/// Copies `src` into `dst`, reusing `dst`'s buffer when it owns one.
+fn assign(dst: &mut Option<Cow<'static, str>>, src: Option<&str>) {
+    match (dst.as_mut(), src) {
+        (Some(Cow::Owned(s)), Some(v)) => {
+            s.clear();
+            s.push_str(v);
+        }
+        (_, Some(v)) => *dst = Some(Cow::Owned(v.to_owned())),
+        (_, None) => *dst = None,
+    }
+}
+
+fn assign_str(dst: &mut Cow<'static, str>, src: &str) {
+    match dst {
+        Cow::Owned(s) => {
+            s.clear();
+            s.push_str(src);
+        }
+        Cow::Borrowed(_) => *dst = Cow::Owned(src.to_owned()),
+    }
+}
+
+impl CallRecord<'static> {
+    /// Makes `self` an owned copy of `src`, reusing the string buffers
+    /// `self` already holds. A pipeline that parses on one thread and judges
+    /// on another recycles its records with this, so after warm-up moving a
+    /// call between threads costs a few memcpys and no allocation.
+    pub fn assign_from(&mut self, src: &CallRecord<'_>) {
+        self.time = src.time;
+        self.source = src.source;
+        self.format = src.format;
+        self.direction = src.direction;
+        assign(&mut self.request_id, src.request_id.as_deref());
+        self.client_ip = src.client_ip;
+        self.client_port = src.client_port;
+        assign(&mut self.forwarded_for, src.forwarded_for.as_deref());
+        self.method = src.method.clone().map(Method::into_owned);
+        assign(&mut self.host, src.host.as_deref());
+        assign_str(&mut self.path, &src.path);
+        assign(&mut self.query, src.query.as_deref());
+        assign(&mut self.protocol, src.protocol.as_deref());
+        assign(&mut self.user_agent, src.user_agent.as_deref());
+        assign(&mut self.referer, src.referer.as_deref());
+        assign(&mut self.content_type, src.content_type.as_deref());
+        self.headers.truncate(src.headers.len());
+        for (i, (k, v)) in src.headers.iter().enumerate() {
+            match self.headers.get_mut(i) {
+                Some((dk, dv)) => {
+                    assign_str(dk, k);
+                    assign_str(dv, v);
+                }
+                None => self
+                    .headers
+                    .push((Cow::Owned(k.to_string()), Cow::Owned(v.to_string()))),
+            }
+        }
+        assign(&mut self.request_body, src.request_body.as_deref());
+        assign(&mut self.response_body, src.response_body.as_deref());
+        self.status = src.status;
+        self.request_bytes = src.request_bytes;
+        self.response_bytes = src.response_bytes;
+        self.latency_us = src.latency_us;
+        match &src.tls {
+            None => self.tls = None,
+            Some(t) => {
+                let d = self.tls.get_or_insert_with(Tls::default);
+                assign(&mut d.version, t.version.as_deref());
+                assign(&mut d.cipher, t.cipher.as_deref());
+                assign(&mut d.sni, t.sni.as_deref());
+                match &t.client_cert {
+                    None => d.client_cert = None,
+                    Some(c) => {
+                        let dc = d.client_cert.get_or_insert_with(ClientCert::default);
+                        dc.verify = c.verify;
+                        assign(&mut dc.subject, c.subject.as_deref());
+                        assign(&mut dc.issuer, c.issuer.as_deref());
+                        assign(&mut dc.serial, c.serial.as_deref());
+                        assign(&mut dc.uri_san, c.uri_san.as_deref());
+                        assign(&mut dc.fingerprint_sha256, c.fingerprint_sha256.as_deref());
+                        assign(&mut dc.fingerprint_sha1, c.fingerprint_sha1.as_deref());
+                        assign(&mut dc.not_after, c.not_after.as_deref());
+                    }
+                }
+            }
+        }
+        let (d, i) = (&mut self.identity, &src.identity);
+        assign(&mut d.api_key_id, i.api_key_id.as_deref());
+        assign(&mut d.subject, i.subject.as_deref());
+        assign(&mut d.client_id, i.client_id.as_deref());
+        assign(&mut d.consumer, i.consumer.as_deref());
+        assign(&mut d.basic_user, i.basic_user.as_deref());
+        assign(&mut d.login_user, i.login_user.as_deref());
+        assign(&mut d.scopes, i.scopes.as_deref());
+        self.auth = src.auth;
+        assign(&mut self.country, src.country.as_deref());
+        self.asn = src.asn;
+        assign(&mut self.gateway_flags, src.gateway_flags.as_deref());
+    }
+}
+
 /// Splits `scheme://host/path?query#frag` or `/path?query` into path and query.
 /// An absolute URL's authority is dropped; callers that need the host read it
 /// before calling this.
 pub fn split_target(target: Cow<'_, str>) -> (Cow<'_, str>, Option<Cow<'_, str>>) {
-    fn cut(s: &str) -> (usize, Option<(usize, usize)>) {
-        // Returns (path_start, Some((q_start, q_end))) over `s`.
-        let mut start = 0;
-        if let Some(i) = s.find("://") {
-            let after = i + 3;
-            start = s[after..].find('/').map_or(s.len(), |j| after + j);
-        }
-        let frag = s.find('#').unwrap_or(s.len());
+    /// Byte ranges of (path, query) in `s`.
+    fn cut(s: &str) -> ((usize, usize), Option<(usize, usize)>) {
+        // Only a target that *starts* with `scheme://` is an absolute URL; a
+        // `://` inside a query (`?next=http://…`) is data.
+        let scheme_len = s
+            .bytes()
+            .position(|b| !(b.is_ascii_alphanumeric() || matches!(b, b'+' | b'-' | b'.')))
+            .filter(|&i| {
+                i > 0 && s.as_bytes()[0].is_ascii_alphabetic() && s[i..].starts_with("://")
+            });
+        let start = match scheme_len {
+            Some(i) => {
+                let after = i + 3;
+                s[after..]
+                    .find(['/', '?', '#'])
+                    .map_or(s.len(), |j| after + j)
+            }
+            None => 0,
+        };
+        let frag = s[start..].find('#').map_or(s.len(), |f| start + f);
         match s[start..frag].find('?') {
-            Some(q) => (start, Some((start + q, frag))),
-            None => (start, None),
+            Some(q) => ((start, start + q), Some((start + q + 1, frag))),
+            None => ((start, frag), None),
         }
+    }
+    fn path_of(s: &str, (a, b): (usize, usize)) -> &str {
+        if a >= b { "/" } else { &s[a..b] }
     }
     match target {
         Cow::Borrowed(s) => {
-            let (start, q) = cut(s);
-            let path_end = q.map_or(s.find('#').unwrap_or(s.len()).max(start), |(qs, _)| qs);
-            let path = if start >= s.len() {
-                "/"
-            } else {
-                &s[start..path_end]
-            };
-            let path = if path.is_empty() { "/" } else { path };
-            let query = q.map(|(qs, qe)| Cow::Borrowed(&s[qs + 1..qe]));
-            (Cow::Borrowed(path), query)
+            let (p, q) = cut(s);
+            (
+                Cow::Borrowed(path_of(s, p)),
+                q.map(|(a, b)| Cow::Borrowed(&s[a..b])),
+            )
         }
         Cow::Owned(s) => {
-            let (p, q) = {
-                let (a, b) = split_target(Cow::Borrowed(&s));
-                (a.into_owned(), b.map(Cow::into_owned))
-            };
-            (Cow::Owned(p), q.map(Cow::Owned))
+            let (p, q) = cut(&s);
+            (
+                Cow::Owned(path_of(&s, p).to_string()),
+                q.map(|(a, b)| Cow::Owned(s[a..b].to_string())),
+            )
         }
     }
 }
@@ -628,6 +738,25 @@ mod tests {
         let (p, q) = split_target(Cow::Owned("/a?".to_string()));
         assert_eq!(p, "/a");
         assert_eq!(q.as_deref(), Some(""));
+        // A URL inside the query is data, not the target's authority.
+        let (p, q) = split_target(Cow::Borrowed("/r?next=http://evil.example/x"));
+        assert_eq!(p, "/r");
+        assert_eq!(q.as_deref(), Some("next=http://evil.example/x"));
+        let (p, q) = split_target(Cow::Borrowed("https://host?x=1"));
+        assert_eq!(p, "/");
+        assert_eq!(q.as_deref(), Some("x=1"));
+        for hostile in [
+            "#://x/y",
+            "://",
+            "a://",
+            "?#",
+            "#",
+            "",
+            "h://#?",
+            "\u{e9}://x",
+        ] {
+            let _ = split_target(Cow::Borrowed(hostile));
+        }
     }
 
     #[test]
@@ -648,6 +777,7 @@ mod tests {
         assert_eq!(CertVerify::parse("NONE"), CertVerify::None);
         assert_eq!(CertVerify::parse(""), CertVerify::None);
         assert_eq!(CertVerify::parse("untrusted"), CertVerify::Failed);
+        assert_eq!(CertVerify::parse("aaaaa\u{e9}"), CertVerify::Unknown);
     }
 
     #[test]
@@ -661,6 +791,42 @@ mod tests {
         assert!(!r.auth.contains(AuthScheme::Basic));
         let v: Vec<_> = r.auth.iter().map(AuthScheme::name).collect();
         assert_eq!(v, ["bearer", "api-key"]);
+    }
+
+    #[test]
+    fn assign_from_equals_into_owned() {
+        let mut src = CallRecord {
+            client_ip: "203.0.113.7".parse().ok(),
+            method: Some(Method::Post),
+            host: Some("api.example.com".into()),
+            status: 201,
+            tls: Some(Tls {
+                version: Some("TLSv1.3".into()),
+                client_cert: Some(ClientCert {
+                    verify: CertVerify::Success,
+                    subject: Some("CN=tpp".into()),
+                    ..Default::default()
+                }),
+                ..Default::default()
+            }),
+            ..Default::default()
+        };
+        src.set_target("/v1/payments?dry_run=1".into());
+        src.push_header("authorization".into(), "Bearer x".into());
+        src.identity.subject = Some("cus_1".into());
+        src.infer_auth();
+        // A recycled record that held something else, longer and shorter.
+        let mut dst = CallRecord {
+            user_agent: Some("old".into()),
+            ..src.clone().into_owned()
+        };
+        dst.push_header("x-old".into(), "1".into());
+        dst.push_header("x-older".into(), "2".into());
+        dst.assign_from(&src);
+        assert_eq!(dst, src.clone().into_owned());
+        let mut fresh = CallRecord::default();
+        fresh.assign_from(&src);
+        assert_eq!(fresh, src.into_owned());
     }
 
     #[test]

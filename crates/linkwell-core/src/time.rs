@@ -51,7 +51,10 @@ impl Timestamp {
                 break;
             }
         }
-        Some(Timestamp(secs.checked_mul(Self::MICROS_PER_SEC)? + micros))
+        Some(Timestamp(
+            secs.checked_mul(Self::MICROS_PER_SEC)?
+                .checked_add(micros)?,
+        ))
     }
 
     /// An integer epoch whose unit is guessed from its magnitude (s, ms, µs or ns),
@@ -292,6 +295,7 @@ mod tests {
             Some(Timestamp(T0 * 1_000_000 + 123_000))
         );
         assert_eq!(Timestamp::from_epoch_guess(T0), Timestamp::from_secs(T0));
+        assert_eq!(Timestamp::parse_epoch_decimal("9223372036854.999999"), None);
         assert_eq!(
             Timestamp::from_epoch_guess(T0 * 1000 + 5),
             Timestamp(T0 * 1_000_000 + 5000)

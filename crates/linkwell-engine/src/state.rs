@@ -50,6 +50,11 @@ impl<K: Hash + Eq, V> GenMap<K, V> {
         self.young.get(key).or_else(|| self.old.get(key))
     }
 
+    /// Every entry, recent generation first (no particular order within one).
+    pub fn iter(&self) -> impl Iterator<Item = (&K, &V)> {
+        self.young.iter().chain(self.old.iter())
+    }
+
     pub fn len(&self) -> usize {
         self.young.len() + self.old.len()
     }

@@ -1,43 +1,44 @@
-//! The clients worth a look: the busiest (heavy-hitter sketch, bounded), and
-//! every client named by a finding.
+//! The clients worth a look: the busiest (a bounded map that forgets the
+//! least recently seen, so heavy hitters stay), and every client named by a
+//! finding.
 
 use std::collections::BTreeMap;
+use std::net::IpAddr;
 
 use linkwell_core::scan::ClientSummary;
-use linkwell_core::sketch::TopK;
 use linkwell_core::{CallRecord, Finding};
+use linkwell_engine::state::GenMap;
+
+/// Clients tracked at once; the busiest are touched often enough to stay.
+const TRACKED: usize = 100_000;
 
 pub(crate) struct Clients {
-    calls: TopK,
-    errors: TopK,
-    buf: String,
+    seen: GenMap<IpAddr, (u64, u64)>,
 }
 
 impl Clients {
-    pub(crate) fn new(k: usize) -> Self {
+    pub(crate) fn new() -> Self {
         Clients {
-            calls: TopK::new(k * 4),
-            errors: TopK::new(k * 4),
-            buf: String::new(),
+            seen: GenMap::new(TRACKED),
         }
     }
 
     pub(crate) fn record(&mut self, call: &CallRecord<'_>) {
-        use std::fmt::Write;
         let Some(ip) = call.client_ip else { return };
-        self.buf.clear();
-        let _ = write!(self.buf, "{ip}");
-        self.calls.add(&self.buf, 1);
+        let c = self.seen.entry(ip, || (0, 0));
+        c.0 += 1;
         if (400..500).contains(&call.status) {
-            self.errors.add(&self.buf, 1);
+            c.1 += 1;
         }
     }
 
     pub(crate) fn finish(self, findings: &[Finding], k: usize) -> Vec<ClientSummary> {
-        let errors: BTreeMap<String, u64> = self.errors.top().into_iter().collect();
+        let mut busiest: Vec<(IpAddr, (u64, u64))> =
+            self.seen.iter().map(|(ip, c)| (*ip, *c)).collect();
+        busiest.sort_by(|a, b| b.1.0.cmp(&a.1.0).then(a.0.cmp(&b.0)));
         let mut by_ip: BTreeMap<String, ClientSummary> = BTreeMap::new();
-        for (ip, calls) in self.calls.top() {
-            let client_errors = errors.get(&ip).copied().unwrap_or(0);
+        for (ip, (calls, client_errors)) in busiest.into_iter().take(k) {
+            let ip = ip.to_string();
             by_ip.insert(
                 ip.clone(),
                 ClientSummary {

@@ -6,13 +6,14 @@
 //! sources will use. It owns no detection logic and no output format; the
 //! CLI renders the result (terminal, JSON, HTML, store).
 //!
-//! Reading and decompression run on their own thread, handing the main
-//! thread chunks of lines, so I/O overlaps with parsing and judging.
+//! Reading and parsing run on threads of their own (see `parallel`); the
+//! main thread sees every call in input order, so results are the same as a
+//! single-threaded run.
 
-mod chunks;
 mod clients;
 mod config;
 mod endpoint_findings;
+mod parallel;
 mod pipeline;
 mod timeline;
 

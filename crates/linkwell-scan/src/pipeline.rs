@@ -5,20 +5,18 @@ use std::time::Instant;
 use linkwell_core::scan::{InputSummary, RejectedLine, SCAN_SCHEMA_VERSION, ScanSummary};
 use linkwell_core::{CallRecord, EndpointKey, Finding, SourceFormat, SourceRef, Verdict};
 use linkwell_engine::Engine;
-use linkwell_ingest::reader::{Input, LineReader};
-use linkwell_ingest::{IngestConfig, ParseError, detect, har, parse_line};
+use linkwell_ingest::reader::{Input, LineReader, read_to_string_capped};
+use linkwell_ingest::{ParseError, har};
 use linkwell_inventory::Inventory;
 use linkwell_inventory::openapi::{self, Spec};
 
 use crate::ScanOutput;
-use crate::chunks::{self, Msg};
 use crate::clients::Clients;
 use crate::config::ScanConfig;
 use crate::endpoint_findings::{attach_risk, inventory_findings};
+use crate::parallel::{FormatChoice, FromWorker, Pipeline};
 use crate::timeline::Timeline;
 
-/// Lines looked at to recognise a format.
-const DETECT_LINES: usize = 20;
 /// The largest HAR document read into memory.
 const MAX_HAR_BYTES: usize = 512 << 20;
 
@@ -39,6 +37,10 @@ pub enum ScanError {
     UnknownFormat { path: String, reason: String },
     #[error("{path} is not a HAR document: {source}")]
     Har { path: String, source: ParseError },
+    #[error(
+        "{path} looks like HAR but has a line longer than {limit} bytes; scan it with --format har, which reads the document whole"
+    )]
+    HarLineTooLong { path: String, limit: usize },
     #[error("cannot record calls: {0}")]
     Sink(String),
 }
@@ -128,7 +130,7 @@ pub fn scan(
         inventory: Inventory::new(cfg.inventory.clone()),
         engine: Engine::new(cfg.engine.clone()),
         timeline: Timeline::new(),
-        clients: Clients::new(cfg.top_clients),
+        clients: Clients::new(),
         sink: opts.sink,
         summary: ScanSummary::default(),
         rejected: Vec::new(),
@@ -225,148 +227,127 @@ fn scan_input(
     progress.input_started(path, total);
     let mut summary = InputSummary {
         path: path.to_string(),
+        format: forced.map_or("", SourceFormat::name).to_string(),
         ..Default::default()
     };
     let ingest = &run.cfg.ingest;
-    let (rx, handle) = chunks::spawn(LineReader::new(input, ingest.max_line_bytes));
-    let mut format = forced;
-    let mut har_text: Option<String> = None;
-    let mut result = Ok(());
-    for msg in rx.iter() {
-        let chunk = match msg {
-            Msg::Chunk(c) => c,
-            Msg::Error(source) => {
-                result = Err(ScanError::Read {
-                    path: path.to_string(),
-                    source,
-                });
-                break;
-            }
-        };
-        if format.is_none() {
-            let (f, reason) = choose_format(path, &chunk, ingest)?;
-            summary.detected = true;
-            progress.format_chosen(path, f, true, &reason);
-            format = Some(f);
-        } else if summary.format.is_empty() {
-            if let Some(f) = forced {
-                progress.format_chosen(path, f, false, "forced with --format");
-            }
-        }
-        let Some(fmt) = format else { continue };
-        summary.format = fmt.name().to_string();
-        if fmt == SourceFormat::Har {
-            let text = har_text.get_or_insert_with(String::new);
-            for span in &chunk.lines {
-                if text.len() + (span.end - span.start) > MAX_HAR_BYTES {
-                    return Err(ScanError::Har {
-                        path: path.to_string(),
-                        source: ParseError::TooLong { len: MAX_HAR_BYTES },
-                    });
-                }
-                text.push_str(&String::from_utf8_lossy(chunk.line(span)));
-                text.push('\n');
-            }
-            progress.advanced(chunk.bytes_read, 0);
-            continue;
-        }
-        for span in &chunk.lines {
-            let bytes = chunk.line(span);
-            if span.truncated {
-                run.reject(
-                    &mut summary,
-                    span.number,
-                    format!("line longer than {} bytes", ingest.max_line_bytes),
-                );
-                continue;
-            }
-            if bytes.iter().all(u8::is_ascii_whitespace) {
-                continue;
-            }
-            let lossy;
-            let text = match std::str::from_utf8(bytes) {
-                Ok(s) => s,
-                Err(_) => {
-                    lossy = String::from_utf8_lossy(bytes).into_owned();
-                    &lossy
-                }
-            };
-            match parse_line(fmt, text, ingest) {
-                Ok(mut rec) => {
-                    rec.source = SourceRef {
-                        input: idx,
-                        line: span.number,
-                    };
-                    run.accept(&rec, &mut summary)?;
-                }
-                Err(e) => run.reject(&mut summary, span.number, e.to_string()),
-            }
-        }
-        progress.advanced(chunk.bytes_read, summary.parsed + summary.rejected);
+    if forced == Some(SourceFormat::Har) {
+        let text =
+            read_to_string_capped(input, MAX_HAR_BYTES).map_err(|source| ScanError::Read {
+                path: path.to_string(),
+                source,
+            })?;
+        progress.format_chosen(path, SourceFormat::Har, false, "forced with --format");
+        parse_har_text(run, idx, &text, &mut summary)?;
+        summary.lines = summary.parsed + summary.rejected;
+        return Ok(summary);
     }
-    drop(rx);
-    let _ = handle.join();
-    result?;
-    if let Some(text) = har_text {
-        let entries = har::parse_har(&text).map_err(|source| ScanError::Har {
-            path: path.to_string(),
-            source,
-        })?;
-        for (i, entry) in entries.into_iter().enumerate() {
-            let line = i as u64 + 1;
-            match entry {
-                Ok(mut rec) => {
-                    rec.source = SourceRef { input: idx, line };
-                    run.accept(&rec, &mut summary)?;
-                }
-                Err(e) => run.reject(&mut summary, line, e.to_string()),
-            }
+    let mut pipeline = Pipeline::start(
+        LineReader::new(input, ingest.max_line_bytes),
+        idx,
+        forced,
+        ingest,
+        path,
+    );
+    match pipeline.format.recv() {
+        Ok(FormatChoice::Chosen {
+            format,
+            detected,
+            reason,
+        }) => {
+            summary.format = format.name().to_string();
+            summary.detected = detected;
+            progress.format_chosen(path, format, detected, &reason);
         }
+        Ok(FormatChoice::Unknown(reason)) => {
+            pipeline.finish();
+            return Err(ScanError::UnknownFormat {
+                path: path.to_string(),
+                reason,
+            });
+        }
+        // The reader stopped before choosing (a read error): the workers say why.
+        Err(_) => {}
+    }
+    let result = consume(run, &mut pipeline, &mut summary, progress);
+    pipeline.finish();
+    let har_text = result?;
+    if let Some(text) = har_text {
+        parse_har_text(run, idx, &text, &mut summary)?;
     }
     summary.lines = summary.parsed + summary.rejected;
     if summary.format.is_empty() {
-        summary.format = forced.map_or("empty", SourceFormat::name).to_string();
+        summary.format = "empty".to_string();
     }
     Ok(summary)
 }
 
-fn choose_format(
-    path: &str,
-    chunk: &chunks::Chunk,
-    cfg: &IngestConfig,
-) -> Result<(SourceFormat, String), ScanError> {
-    let sample: Vec<std::borrow::Cow<'_, str>> = chunk
-        .lines
-        .iter()
-        .map(|s| String::from_utf8_lossy(chunk.line(s)))
-        .filter(|l| !l.trim().is_empty())
-        .take(DETECT_LINES)
-        .collect();
-    if sample.is_empty() {
-        // Nothing to read: any format will do, nothing will be parsed.
-        return Ok((SourceFormat::NginxCombined, "input is empty".into()));
-    }
-    let refs: Vec<&str> = sample.iter().map(|c| c.as_ref()).collect();
-    // A HAR document starts as one JSON object spread over many lines.
-    let first = refs[0].trim_start();
-    if first.starts_with("{\"log\"")
-        || first == "{"
-        || path.ends_with(".har")
-        || path.ends_with(".har.gz")
-    {
-        let joined = refs.join("\n");
-        if let Some(d) = detect(&[joined.as_str()], cfg).filter(|d| d.format == SourceFormat::Har) {
-            return Ok((SourceFormat::Har, d.reason));
+/// HAR entries are numbered like lines: `line` is the 1-based entry index.
+fn parse_har_text(
+    run: &mut Run<'_, '_>,
+    idx: u32,
+    text: &str,
+    summary: &mut InputSummary,
+) -> Result<(), ScanError> {
+    let entries = har::parse_har(text).map_err(|source| ScanError::Har {
+        path: summary.path.clone(),
+        source,
+    })?;
+    for (i, entry) in entries.into_iter().enumerate() {
+        let line = i as u64 + 1;
+        match entry {
+            Ok(mut rec) => {
+                rec.source = SourceRef { input: idx, line };
+                run.accept(&rec, summary)?;
+            }
+            Err(e) => run.reject(summary, line, e.to_string()),
         }
     }
-    match detect(&refs, cfg) {
-        Some(d) => Ok((d.format, d.reason)),
-        None => Err(ScanError::UnknownFormat {
-            path: path.to_string(),
-            reason: format!(
-                "none of the known formats parsed its first {} lines",
-                refs.len()
-            ),
-        }),
+    Ok(())
+}
+
+/// Takes the parsed chunks in input order; returns the HAR text, if any.
+fn consume(
+    run: &mut Run<'_, '_>,
+    pipeline: &mut Pipeline,
+    summary: &mut InputSummary,
+    progress: &dyn Progress,
+) -> Result<Option<String>, ScanError> {
+    let mut har_text: Option<String> = None;
+    while let Some(msg) = pipeline.next() {
+        let parsed = match msg {
+            FromWorker::Parsed(p) => p,
+            FromWorker::Error(source) => {
+                return Err(ScanError::Read {
+                    path: summary.path.clone(),
+                    source,
+                });
+            }
+        };
+        if let Some(raw) = parsed.raw {
+            if !parsed.rejects.is_empty() {
+                return Err(ScanError::HarLineTooLong {
+                    path: summary.path.clone(),
+                    limit: run.cfg.ingest.max_line_bytes,
+                });
+            }
+            let text = har_text.get_or_insert_with(String::new);
+            if text.len() + raw.len() > MAX_HAR_BYTES {
+                return Err(ScanError::Har {
+                    path: summary.path.clone(),
+                    source: ParseError::TooLong { len: MAX_HAR_BYTES },
+                });
+            }
+            text.push_str(&raw);
+        }
+        for rec in &parsed.records[..parsed.len] {
+            run.accept(rec, summary)?;
+        }
+        for (line, reason) in parsed.rejects {
+            run.reject(summary, line, reason);
+        }
+        progress.advanced(parsed.bytes_read, summary.parsed + summary.rejected);
+        pipeline.give_back(parsed.records);
     }
+    Ok(har_text)
 }

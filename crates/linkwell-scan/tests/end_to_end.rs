@@ -176,3 +176,35 @@ fn bad_lines_are_counted_and_located_and_gzip_is_read() {
     assert_eq!(out.endpoints.len(), 1);
     assert_eq!(out.endpoints[0].template, "/v1/accounts/{id}");
 }
+
+#[test]
+fn har_documents_detected_and_forced() {
+    let dir = tempfile::tempdir().unwrap();
+    let har = r#"{"log":{"version":"1.2","creator":{"name":"test","version":"1"},"entries":[
+ {"startedDateTime":"2026-03-02T10:15:30.123Z","time":57.2,"request":{"method":"POST","url":"https://api.example.com/v1/payments?dry_run=false","httpVersion":"HTTP/2","headers":[{"name":"authorization","value":"Bearer eyJhbGciOiJQUzI1NiJ9.eyJzdWIiOiIxIn0.sig"}],"queryString":[],"cookies":[],"headersSize":-1,"bodySize":38,"postData":{"mimeType":"application/json","text":"{\"amount\":\"10.00\"}"}},
+  "response":{"status":201,"statusText":"Created","httpVersion":"HTTP/2","headers":[],"cookies":[],"content":{"size":64,"mimeType":"application/json","text":"{}"},"redirectURL":"","headersSize":-1,"bodySize":64},"cache":{},"timings":{"send":0.2,"wait":55.9,"receive":0.7}},
+ {"startedDateTime":"2026-03-02T10:15:31.000Z","time":20,"request":{"method":"GET","url":"https://api.example.com/v1/accounts/12345678","httpVersion":"HTTP/2","headers":[],"queryString":[],"cookies":[],"headersSize":-1,"bodySize":0},
+  "response":{"status":200,"statusText":"OK","httpVersion":"HTTP/2","headers":[],"cookies":[],"content":{"size":10,"mimeType":"application/json"},"redirectURL":"","headersSize":-1,"bodySize":10},"cache":{},"timings":{"send":0.2,"wait":18,"receive":0.7}}
+]}}"#;
+    let path = dir.path().join("capture.json");
+    std::fs::write(&path, har).unwrap();
+    let p = path.to_string_lossy().into_owned();
+    let auto = run(std::slice::from_ref(&p), &[]);
+    assert_eq!(auto.inputs[0].format, "har");
+    assert_eq!(auto.summary.parsed, 2);
+    let pay = auto.endpoints.iter().find(|e| e.template == "/v1/payments").unwrap();
+    assert_eq!(pay.body_params, ["amount"]);
+    let forced = scan(
+        &[p],
+        ScanOptions {
+            format: Some(linkwell_core::SourceFormat::Har),
+            specs: &[],
+            progress: &NoProgress,
+            sink: None,
+        },
+        &ScanConfig::default(),
+    )
+    .unwrap();
+    assert_eq!(forced.summary.parsed, 2);
+    assert!(!forced.inputs[0].detected);
+}

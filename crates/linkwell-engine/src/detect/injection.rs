@@ -159,11 +159,33 @@ fn automaton() -> &'static (AhoCorasick, Vec<InjectionClass>) {
     })
 }
 
+/// Bytes without which no signature can match (quotes, brackets, shell
+/// metacharacters, `%` and `+` that may decode to them or to spaces, `.` for
+/// traversal, `:` for schemes, `/` inside a query for paths). Most benign
+/// paths and queries contain none of them after the first `/`, so the
+/// automaton never runs for them.
+fn may_match(input: &str) -> bool {
+    static SPECIAL: [bool; 256] = {
+        let mut t = [false; 256];
+        let bytes = b"'\"<>;|$()`%+.:[]\\ @{}";
+        let mut i = 0;
+        while i < bytes.len() {
+            t[bytes[i] as usize] = true;
+            i += 1;
+        }
+        t
+    };
+    input.bytes().any(|b| SPECIAL[b as usize])
+}
+
 /// The first injection class whose signature appears in `input` after URL
 /// decoding (twice, for double-encoded payloads), case-insensitively. One
 /// Aho-Corasick pass per decoding level; decoding only when there is
 /// something to decode.
 pub fn classify_injection(input: &str) -> Option<(InjectionClass, &'static str)> {
+    if !may_match(input) {
+        return None;
+    }
     let (ac, classes) = automaton();
     let find = |s: &str| {
         ac.find(s).map(|m| {
