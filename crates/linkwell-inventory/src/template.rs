@@ -337,6 +337,20 @@ fn classify_shaped(s: &str, sh: &Shape) -> Option<&'static str> {
     if sh.at {
         return is_email(s).then_some(EMAIL);
     }
+    // Quotes, brackets, spaces and shell metacharacters never spell a
+    // resource name: such a segment is data (often an injection attempt in
+    // an id position) and must not become an endpoint of its own.
+    if sh.other > 0
+        && b.iter().any(|c| {
+            matches!(
+                c,
+                b'\'' | b'"' | b'<' | b'>' | b' ' | b'\t' | b'`' | b'(' | b')' | b'|' | b'$'
+                    | b'\\' | b'{' | b'}' | b'*'
+            )
+        })
+    {
+        return Some(ID);
+    }
     if b.len() < 6 {
         // Too short for every mixed class (the shortest, `a-1234`, has 6).
         return None;

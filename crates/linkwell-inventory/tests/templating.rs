@@ -28,9 +28,12 @@ fn templating_table() {
         ("/v1/%61ccounts", "/v1/accounts"),
         ("/v1/a%2fb", "/v1/a%2Fb"),
         ("/v1/caf%C3%A9", "/v1/café"),
-        ("/v1/%7Bid%7D/x", "/v1/%7Bid%7D/x"),
-        ("/v1/{id}", "/v1/%7Bid%7D"),
-        ("/v1/hello%20world", "/v1/hello%20world"),
+        // Braces, quotes and spaces never spell a resource name: data, not a literal.
+        ("/v1/%7Bid%7D/x", "/v1/{id}/x"),
+        ("/v1/{id}", "/v1/{id}"),
+        ("/v1/hello%20world", "/v1/{id}"),
+        ("/v1/accounts/40900037'%20OR%20'1'='1", "/v1/accounts/{id}"),
+        ("/v1/search/%3Cscript%3Ealert(1)%3C%2Fscript%3E", "/v1/search/{id}"),
         // Traversal stays visible, in one spelling.
         ("/v1/./accounts/../admin", "/v1/./accounts/../admin"),
         ("/v1/%2e%2e/admin", "/v1/../admin"),
