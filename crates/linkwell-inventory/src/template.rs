@@ -344,8 +344,21 @@ fn classify_shaped(s: &str, sh: &Shape) -> Option<&'static str> {
         && b.iter().any(|c| {
             matches!(
                 c,
-                b'\'' | b'"' | b'<' | b'>' | b' ' | b'\t' | b'`' | b'(' | b')' | b'|' | b'$'
-                    | b'\\' | b'{' | b'}' | b'*'
+                b'\''
+                    | b'"'
+                    | b'<'
+                    | b'>'
+                    | b' '
+                    | b'\t'
+                    | b'`'
+                    | b'('
+                    | b')'
+                    | b'|'
+                    | b'$'
+                    | b'\\'
+                    | b'{'
+                    | b'}'
+                    | b'*'
             )
         })
     {

@@ -33,7 +33,10 @@ fn templating_table() {
         ("/v1/{id}", "/v1/{id}"),
         ("/v1/hello%20world", "/v1/{id}"),
         ("/v1/accounts/40900037'%20OR%20'1'='1", "/v1/accounts/{id}"),
-        ("/v1/search/%3Cscript%3Ealert(1)%3C%2Fscript%3E", "/v1/search/{id}"),
+        (
+            "/v1/search/%3Cscript%3Ealert(1)%3C%2Fscript%3E",
+            "/v1/search/{id}",
+        ),
         // Traversal stays visible, in one spelling.
         ("/v1/./accounts/../admin", "/v1/./accounts/../admin"),
         ("/v1/%2e%2e/admin", "/v1/../admin"),

@@ -192,7 +192,11 @@ fn har_documents_detected_and_forced() {
     let auto = run(std::slice::from_ref(&p), &[]);
     assert_eq!(auto.inputs[0].format, "har");
     assert_eq!(auto.summary.parsed, 2);
-    let pay = auto.endpoints.iter().find(|e| e.template == "/v1/payments").unwrap();
+    let pay = auto
+        .endpoints
+        .iter()
+        .find(|e| e.template == "/v1/payments")
+        .unwrap();
     assert_eq!(pay.body_params, ["amount"]);
     let forced = scan(
         &[p],
