@@ -1,5 +1,7 @@
 //! Per-call engine cost on a realistic mix of benign calls.
 
+#![allow(clippy::unwrap_used)] // tests fail loudly on purpose
+
 use criterion::{Criterion, criterion_group, criterion_main};
 use linkwell_core::{CallRecord, EndpointKey, Method, Timestamp};
 use linkwell_engine::{Engine, EngineConfig};

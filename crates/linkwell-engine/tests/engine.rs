@@ -1,5 +1,7 @@
 //! The engine as the pipeline uses it: per-call verdicts, incidents, modes.
 
+#![allow(clippy::unwrap_used)] // tests fail loudly on purpose
+
 use linkwell_core::{Action, CallRecord, EndpointKey, FindingKind, Method, Risk, Timestamp};
 use linkwell_engine::{Engine, EngineConfig, Mode};
 

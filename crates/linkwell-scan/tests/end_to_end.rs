@@ -2,12 +2,14 @@
 //! attacks must be found, benign traffic must pass, bad lines must be
 //! counted and located.
 
+#![allow(clippy::unwrap_used)] // tests fail loudly on purpose
+
 use std::io::Write;
 
 use linkwell_core::{Classification, FindingKind};
 use linkwell_inventory::openapi;
 use linkwell_scan::{NoProgress, ScanConfig, ScanOptions, ScanOutput, scan};
-use linkwell_simulate::{OutputFormat, SimConfig, SimSummary, simulate};
+use linkwell_simulate::{SimConfig, SimSummary, simulate};
 
 fn simulate_to(dir: &std::path::Path, name: &str, cfg: &SimConfig) -> (String, SimSummary) {
     let path = dir.join(name);

@@ -6,7 +6,7 @@ fn thousands(n: u64) -> String {
     let s = n.to_string();
     let mut out = String::new();
     for (i, c) in s.chars().enumerate() {
-        if i > 0 && (s.len() - i) % 3 == 0 {
+        if i > 0 && (s.len() - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(c);
@@ -26,11 +26,9 @@ fn cut(s: &str, n: usize) -> String {
 
 pub(crate) fn print_summary(out: &ScanOutput, top: usize) {
     let s = &out.summary;
-    let rate = if s.elapsed_ms > 0 {
-        s.lines * 1000 / s.elapsed_ms
-    } else {
-        s.lines
-    };
+    let rate = (s.lines * 1000)
+        .checked_div(s.elapsed_ms)
+        .unwrap_or(s.lines);
     println!();
     println!(
         "Scanned {} lines in {:.1}s ({} lines/s): {} calls, {} rejected",

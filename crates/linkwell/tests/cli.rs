@@ -1,5 +1,7 @@
 //! The binary as a user runs it: arguments, stdin, exit codes, output files.
 
+#![allow(clippy::unwrap_used)] // tests fail loudly on purpose
+
 use std::io::Write;
 use std::process::{Command, Output, Stdio};
 

@@ -99,10 +99,8 @@ pub(crate) fn run(a: &ScanArgs) -> anyhow::Result<ExitCode> {
         if let Some(p) = &a.report {
             eprintln!("report: {}", p.display());
         }
-        if let Some(p) = &a.json {
-            if p.as_os_str() != "-" {
-                eprintln!("json:   {}", p.display());
-            }
+        if let Some(p) = a.json.as_ref().filter(|p| p.as_os_str() != "-") {
+            eprintln!("json:   {}", p.display());
         }
         if let Some(p) = &a.store {
             eprintln!("store:  {}", p.display());
