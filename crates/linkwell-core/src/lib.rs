@@ -11,6 +11,7 @@
 pub mod call;
 pub mod endpoint;
 pub mod finding;
+pub mod pct;
 pub mod scan;
 pub mod sensitive;
 pub mod sketch;

@@ -182,12 +182,7 @@ pub(crate) fn unescape(s: &str) -> Cow<'_, str> {
 }
 
 fn hex(c: &u8) -> Option<u8> {
-    match c {
-        b'0'..=b'9' => Some(c - b'0'),
-        b'a'..=b'f' => Some(c - b'a' + 10),
-        b'A'..=b'F' => Some(c - b'A' + 10),
-        _ => None,
-    }
+    linkwell_core::pct::hex_value(*c)
 }
 
 /// `METHOD target [protocol]` as NGINX `$request` and Envoy write it.

@@ -7,50 +7,7 @@
 //! spaces, controls) keeps the template unambiguous, so a literal segment can
 //! never be mistaken for a `{placeholder}`.
 
-fn hex(b: u8) -> Option<u8> {
-    match b {
-        b'0'..=b'9' => Some(b - b'0'),
-        b'a'..=b'f' => Some(b - b'a' + 10),
-        b'A'..=b'F' => Some(b - b'A' + 10),
-        _ => None,
-    }
-}
-
-/// True when `s` has something [`decode_into`] would change.
-pub(crate) fn needs_decoding(s: &str, plus_is_space: bool) -> bool {
-    s.bytes().any(|b| b == b'%' || (plus_is_space && b == b'+'))
-}
-
-/// Decodes `%XX` escapes (malformed ones are kept verbatim) into `out`.
-/// `plus_is_space` applies form encoding (query strings and form bodies).
-pub(crate) fn decode_into(s: &str, plus_is_space: bool, out: &mut Vec<u8>) {
-    out.clear();
-    let b = s.as_bytes();
-    let mut i = 0;
-    while i < b.len() {
-        let c = b[i];
-        if c == b'%'
-            && i + 2 < b.len()
-            && let (Some(h), Some(l)) = (hex(b[i + 1]), hex(b[i + 2]))
-        {
-            out.push(h << 4 | l);
-            i += 3;
-            continue;
-        }
-        out.push(if plus_is_space && c == b'+' { b' ' } else { c });
-        i += 1;
-    }
-}
-
-/// `s` decoded, borrowing `scratch` only when decoding changed something.
-/// Falls back to the raw text when the decoded bytes are not UTF-8.
-pub(crate) fn decoded<'a>(s: &'a str, plus_is_space: bool, scratch: &'a mut Vec<u8>) -> &'a str {
-    if !needs_decoding(s, plus_is_space) {
-        return s;
-    }
-    decode_into(s, plus_is_space, scratch);
-    std::str::from_utf8(scratch).unwrap_or(s)
-}
+pub(crate) use linkwell_core::pct::{decode_into, decoded};
 
 fn must_escape(c: char) -> bool {
     matches!(c, '/' | '%' | '{' | '}' | '?' | '#' | ' ') || c.is_control()
@@ -96,13 +53,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn decoding_and_literals() {
-        let mut s = Vec::new();
-        assert_eq!(decoded("a%40b", false, &mut s), "a@b");
-        assert_eq!(decoded("a+b", true, &mut s), "a b");
-        assert_eq!(decoded("a+b", false, &mut s), "a+b");
-        assert_eq!(decoded("100%", false, &mut s), "100%");
-        assert_eq!(decoded("%zz", false, &mut s), "%zz");
+    fn literals() {
         assert_eq!(normalize_literal("caf%C3%A9"), "café");
         assert_eq!(normalize_literal("%63af%c3%a9"), "café");
         assert_eq!(normalize_literal("a%2fb"), "a%2Fb");

@@ -32,6 +32,19 @@ struct State {
     max_id: Option<u64>,
 }
 
+impl State {
+    fn new(since: Timestamp) -> Self {
+        State {
+            since,
+            ids: Hll::new(6),
+            calls: 0,
+            denied: 0,
+            min_id: None,
+            max_id: None,
+        }
+    }
+}
+
 impl Enumeration {
     pub(crate) fn new(cfg: &EngineConfig) -> Self {
         Enumeration {
@@ -71,23 +84,9 @@ impl Detector for Enumeration {
             hash64(format!("{caller}\u{0}{}", ctx.endpoint).as_bytes()),
         );
         let now = ctx.call.time;
-        let st = self.state.entry(k, || State {
-            since: now,
-            ids: Hll::new(6),
-            calls: 0,
-            denied: 0,
-            min_id: None,
-            max_id: None,
-        });
+        let st = self.state.entry(k, || State::new(now));
         if now.0 - st.since.0 > self.window_us {
-            *st = State {
-                since: now,
-                ids: Hll::new(6),
-                calls: 0,
-                denied: 0,
-                min_id: None,
-                max_id: None,
-            };
+            *st = State::new(now);
         }
         st.calls += 1;
         st.ids.insert(id.as_bytes());

@@ -8,9 +8,9 @@
 use linkwell_core::sensitive::{SensitiveKind, classify_param, scan_text};
 use linkwell_core::{Finding, FindingKind, Owasp, Severity};
 
-use super::injection::percent_decode;
 use super::{Detector, Draft};
 use crate::CallContext;
+use linkwell_core::pct::decode_form as percent_decode;
 
 pub(crate) struct Exposure;
 

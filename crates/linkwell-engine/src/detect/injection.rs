@@ -9,6 +9,8 @@
 //! their CWE on every finding.
 
 use std::borrow::Cow;
+
+use linkwell_core::pct::decode_form as percent_decode;
 use std::sync::OnceLock;
 
 use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
@@ -109,42 +111,6 @@ const SIGNATURES: &[(InjectionClass, &str)] = &[
     (InjectionClass::Ssrf, "://localhost"),
     (InjectionClass::Ssrf, "://127.0.0.1"),
 ];
-
-/// Percent-decodes (and `+` to space) without allocating when there is
-/// nothing to decode. Invalid escapes are kept literally.
-pub(crate) fn percent_decode(s: &str) -> Cow<'_, str> {
-    if !s.bytes().any(|b| b == b'%' || b == b'+') {
-        return Cow::Borrowed(s);
-    }
-    let b = s.as_bytes();
-    let mut out = Vec::with_capacity(b.len());
-    let mut i = 0;
-    while i < b.len() {
-        match b[i] {
-            b'%' if i + 2 < b.len() => match (hex(b[i + 1]), hex(b[i + 2])) {
-                (Some(h), Some(l)) => {
-                    out.push(h << 4 | l);
-                    i += 3;
-                    continue;
-                }
-                _ => out.push(b'%'),
-            },
-            b'+' => out.push(b' '),
-            c => out.push(c),
-        }
-        i += 1;
-    }
-    Cow::Owned(String::from_utf8_lossy(&out).into_owned())
-}
-
-fn hex(c: u8) -> Option<u8> {
-    match c {
-        b'0'..=b'9' => Some(c - b'0'),
-        b'a'..=b'f' => Some(c - b'a' + 10),
-        b'A'..=b'F' => Some(c - b'A' + 10),
-        _ => None,
-    }
-}
 
 fn automaton() -> &'static (AhoCorasick, Vec<InjectionClass>) {
     static AC: OnceLock<(AhoCorasick, Vec<InjectionClass>)> = OnceLock::new();
@@ -273,13 +239,5 @@ mod tests {
         for (input, want) in cases {
             assert_eq!(classify_injection(input).map(|h| h.0), want, "{input}");
         }
-    }
-
-    #[test]
-    fn decode_edge_cases() {
-        assert_eq!(percent_decode("%"), "%");
-        assert_eq!(percent_decode("%4"), "%4");
-        assert_eq!(percent_decode("%41%zz+"), "A%zz ");
-        assert_eq!(percent_decode("%ff"), "\u{fffd}");
     }
 }
