@@ -98,23 +98,26 @@ impl IncidentBook {
         self.incidents.iter()
     }
 
-    /// Incidents, most severe first, then most calls, then earliest.
+    /// Incidents, in [`sort_findings`] order.
     pub fn into_findings(self) -> Vec<Finding> {
         let mut v = self.incidents;
-        v.sort_by(|a, b| {
-            b.severity
-                .cmp(&a.severity)
-                .then_with(|| {
-                    b.evidence
-                        .get(FLAGGED_CALLS)
-                        .cmp(&a.evidence.get(FLAGGED_CALLS))
-                })
-                .then_with(|| a.first_seen.cmp(&b.first_seen))
-                .then_with(|| a.kind.cmp(&b.kind))
-                .then_with(|| a.client.ip.cmp(&b.client.ip))
-        });
+        sort_findings(&mut v);
         v
     }
+}
+
+/// The order findings are shown in everywhere: most severe first, then most
+/// flagged calls, then earliest, then by kind and client for a stable tie-break.
+pub fn sort_findings(v: &mut [Finding]) {
+    let flagged = |f: &Finding| f.evidence.get(FLAGGED_CALLS).unwrap_or(0);
+    v.sort_by(|a, b| {
+        b.severity
+            .cmp(&a.severity)
+            .then_with(|| flagged(b).cmp(&flagged(a)))
+            .then_with(|| a.first_seen.cmp(&b.first_seen))
+            .then_with(|| a.kind.cmp(&b.kind))
+            .then_with(|| a.client.ip.cmp(&b.client.ip))
+    });
 }
 
 fn merge(inc: &mut Finding, f: &Finding) {

@@ -7,6 +7,7 @@ use std::net::IpAddr;
 
 use linkwell_core::scan::ClientSummary;
 use linkwell_core::{CallRecord, Finding};
+use linkwell_engine::incidents::FLAGGED_CALLS;
 use linkwell_engine::state::GenMap;
 
 /// Clients tracked at once; the busiest are touched often enough to stay.
@@ -57,7 +58,7 @@ impl Clients {
                 ip: ip.clone(),
                 ..Default::default()
             });
-            let flagged = f.evidence.get("flagged_calls").unwrap_or(1);
+            let flagged = f.evidence.get(FLAGGED_CALLS).unwrap_or(1);
             c.findings += 1;
             c.calls = c.calls.max(flagged);
             c.worst = c.worst.max(Some(f.severity));

@@ -8,6 +8,7 @@ use linkwell_core::{
     AuthScheme, Classification, ClientRef, EndpointKey, EndpointSummary, Evidence, Finding,
     FindingKind, Owasp, Severity, Timestamp,
 };
+use linkwell_engine::incidents::FLAGGED_CALLS;
 
 /// One finding per shadow or zombie endpoint that was actually called.
 pub(crate) fn inventory_findings(endpoints: &[EndpointSummary]) -> Vec<Finding> {
@@ -90,7 +91,7 @@ pub(crate) fn attach_risk(endpoints: &mut [EndpointSummary], findings: &[Finding
         let Some(k) = f.endpoint.as_ref() else {
             continue;
         };
-        let flagged = f.evidence.get("flagged_calls").unwrap_or(1).max(1) as f64;
+        let flagged = f.evidence.get(FLAGGED_CALLS).unwrap_or(1).max(1) as f64;
         let e = per.entry(k).or_default();
         e.0 += 1;
         e.1 += weight(f.severity) * (1.0 + flagged.log10());

@@ -5,6 +5,7 @@ use std::time::Instant;
 use linkwell_core::scan::{InputSummary, RejectedLine, SCAN_SCHEMA_VERSION, ScanSummary};
 use linkwell_core::{CallRecord, EndpointKey, Finding, SourceFormat, SourceRef, Verdict};
 use linkwell_engine::Engine;
+use linkwell_engine::incidents::sort_findings;
 use linkwell_ingest::reader::{Input, LineReader, read_to_string_capped};
 use linkwell_ingest::{ParseError, har};
 use linkwell_inventory::Inventory;
@@ -190,22 +191,6 @@ fn count_by<'a>(it: impl Iterator<Item = &'a str>) -> Vec<(String, u64)> {
         *m.entry(k).or_default() += 1;
     }
     m.into_iter().map(|(k, v)| (k.to_string(), v)).collect()
-}
-
-fn sort_findings(v: &mut [Finding]) {
-    v.sort_by(|a, b| {
-        b.severity
-            .cmp(&a.severity)
-            .then_with(|| {
-                b.evidence
-                    .get("flagged_calls")
-                    .unwrap_or(0)
-                    .cmp(&a.evidence.get("flagged_calls").unwrap_or(0))
-            })
-            .then_with(|| a.first_seen.cmp(&b.first_seen))
-            .then_with(|| a.kind.cmp(&b.kind))
-            .then_with(|| a.client.ip.cmp(&b.client.ip))
-    });
 }
 
 fn scan_input(
