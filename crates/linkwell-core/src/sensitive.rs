@@ -79,21 +79,41 @@ pub fn classify_param(name: &str, value: &str) -> Option<SensitiveKind> {
 
 /// Classifies a single value (already percent-decoded where that matters).
 pub fn classify_value(v: &str) -> Option<SensitiveKind> {
-    let v = v.trim();
-    if v.len() < 5 {
+    // Runs for every token of every URL the inventory and the engine see, so
+    // each check is guarded by a byte-level test that it could succeed, and
+    // nothing allocates unless a value really is what it looks like.
+    let raw = v.as_bytes();
+    if raw.len() < 5 {
         return None;
     }
-    let first = v.as_bytes()[0];
-    if matches!(first, b'e' | b'B' | b'b') && is_jwt(v) {
+    // `trim` is Unicode-aware; only pay for it when an end could be space.
+    let edge = |c: u8| c.is_ascii_whitespace() || c >= 0x80;
+    let t = if edge(raw[0]) || edge(raw[raw.len() - 1]) {
+        v.trim()
+    } else {
+        v
+    };
+    let b = t.as_bytes();
+    if b.len() < 5 {
+        return None;
+    }
+    // A JWT header is base64url JSON (`eyJ`), optionally after "Bearer ".
+    let jwt_like = b.starts_with(b"eyJ")
+        || ((b.starts_with(b"Bearer ") || b.starts_with(b"bearer ")) && b[7..].starts_with(b"eyJ"));
+    if jwt_like && is_jwt(t) {
         return Some(SensitiveKind::Jwt);
     }
-    if first.is_ascii_digit() && is_card_number(v) {
-        return Some(SensitiveKind::CardNumber);
-    }
-    if first.is_ascii_uppercase() && is_iban(v) {
+    if b[0].is_ascii_digit() {
+        if is_card_number(t) {
+            return Some(SensitiveKind::CardNumber);
+        }
+    } else if b.len() >= 15 && b[0].is_ascii_uppercase() && b[1].is_ascii_uppercase() && is_iban(t)
+    {
+        // IBAN: country code then check digits, at least 15 characters.
         return Some(SensitiveKind::Iban);
     }
-    if (v.contains('@') || v.contains("%40")) && is_email(v) {
+    let email_like = b.contains(&b'@') || (b.contains(&b'%') && b.windows(3).any(|w| w == b"%40"));
+    if email_like && is_email(t) {
         return Some(SensitiveKind::Email);
     }
     None
@@ -102,15 +122,29 @@ pub fn classify_value(v: &str) -> Option<SensitiveKind> {
 /// Scans free text (a URL path, a body sample) for embedded sensitive values,
 /// calling `found` once per kind per token.
 pub fn scan_text(text: &str, mut found: impl FnMut(SensitiveKind)) {
-    for token in text.split(|c: char| {
-        matches!(
-            c,
-            '/' | '?' | '&' | '=' | ',' | ';' | ' ' | '"' | '\'' | ':' | '{' | '}' | '[' | ']'
-        )
-    }) {
-        if let Some(k) = classify_value(token) {
+    const SEPARATOR: [bool; 256] = {
+        let mut t = [false; 256];
+        let seps = b"/?&=,; \"':{}[]";
+        let mut i = 0;
+        while i < seps.len() {
+            t[seps[i] as usize] = true;
+            i += 1;
+        }
+        t
+    };
+    let b = text.as_bytes();
+    let mut start = 0;
+    for i in 0..=b.len() {
+        if i < b.len() && !SEPARATOR[usize::from(b[i])] {
+            continue;
+        }
+        // Separators are ASCII, so these are character boundaries.
+        if i - start >= 5
+            && let Some(k) = classify_value(&text[start..i])
+        {
             found(k);
         }
+        start = i + 1;
     }
 }
 
@@ -256,6 +290,33 @@ mod tests {
         assert!(!is_email("@example.com"));
         assert!(is_jwt("eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjMifQ.abc_-DEF"));
         assert!(!is_jwt("a.b.c"));
+    }
+
+    #[test]
+    fn values_with_spaces_and_prefixes() {
+        use SensitiveKind::*;
+        let cases = [
+            ("  4111111111111111  ", Some(CardNumber)),
+            ("\u{a0}4111111111111111", Some(CardNumber)),
+            ("DE89370400440532013000 ", Some(Iban)),
+            (" alice@example.com ", Some(Email)),
+            (
+                "bearer eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjMifQ.abc",
+                Some(Jwt),
+            ),
+            ("ABCDEFGHIJKLMNOPQRS", None),
+            ("20260302", None),
+            ("transactions", None),
+        ];
+        for (v, want) in cases {
+            assert_eq!(classify_value(v), want, "{v:?}");
+        }
+        let mut seen = vec![];
+        scan_text(
+            "{\"iban\":\"GB82WEST12345698765432\",\"note\":\"hi\"}",
+            |k| seen.push(k),
+        );
+        assert_eq!(seen, [Iban]);
     }
 
     #[test]

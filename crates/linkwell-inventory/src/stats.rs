@@ -525,7 +525,7 @@ fn record_param(
     let by_name = cx.name_kinds.get(name);
     let kind = match by_name {
         Some(k) => (!value.is_empty()).then_some(k),
-        None => sensitive::classify_value(value),
+        None => linkwell_core::sensitive::classify_value(value),
     };
     if let Some(k) = kind {
         kinds.insert(k);
