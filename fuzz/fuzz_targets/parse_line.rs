@@ -6,18 +6,20 @@ use libfuzzer_sys::fuzz_target;
 use linkwell_core::SourceFormat;
 use linkwell_ingest::{IngestConfig, parse_bytes, parse_line};
 
-const FORMATS: [SourceFormat; 9] = [
-    SourceFormat::NginxCombined,
-    SourceFormat::NginxJson,
-    SourceFormat::Envoy,
-    SourceFormat::EnvoyJson,
-    SourceFormat::AwsApigw,
-    SourceFormat::Cloudflare,
-    SourceFormat::Kong,
-    SourceFormat::Traefik,
-    SourceFormat::Ndjson,
-];
-
+/// Every line format (HAR is a whole document; it has its own target).
+const FORMATS: [SourceFormat; 9] = {
+    let all = SourceFormat::ALL_LOG_FORMATS;
+    let mut out = [all[0]; 9];
+    let (mut i, mut j) = (0, 0);
+    while i < all.len() {
+        if !matches!(all[i], SourceFormat::Har) {
+            out[j] = all[i];
+            j += 1;
+        }
+        i += 1;
+    }
+    out
+};
 fuzz_target!(|data: &[u8]| {
     let Some((&selector, line)) = data.split_first() else {
         return;

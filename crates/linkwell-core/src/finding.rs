@@ -274,6 +274,20 @@ pub enum Action {
     Escalate,
 }
 
+impl Action {
+    /// The name used in JSON, the store and the dashboard.
+    pub fn name(self) -> &'static str {
+        match self {
+            Action::Allow => "allow",
+            Action::Log => "log",
+            Action::RateLimit => "rate-limit",
+            Action::Block => "block",
+            Action::HoldForReview => "hold-for-review",
+            Action::Escalate => "escalate",
+        }
+    }
+}
+
 #[derive(
     Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default, Serialize, Deserialize,
 )]

@@ -11,6 +11,7 @@
 pub mod call;
 pub mod endpoint;
 pub mod finding;
+pub mod ip;
 pub mod pct;
 pub mod scan;
 pub mod sensitive;

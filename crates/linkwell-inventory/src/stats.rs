@@ -6,7 +6,6 @@
 //! sets therefore start as a handful of exact values and only switch to the
 //! core sketches (a 5 KiB histogram, a 1 KiB HyperLogLog) when they fill up.
 
-use std::fmt::Write;
 use std::hash::BuildHasher;
 use std::net::IpAddr;
 
@@ -470,29 +469,11 @@ impl Stats {
     }
 }
 
-/// An address as `IpAddr`'s `Display` writes it (IPv4 by hand: summaries
-/// format up to ten addresses per endpoint).
+/// An address as `IpAddr`'s `Display` writes it, into a reused buffer
+/// (summaries format up to ten addresses per endpoint).
 fn format_ip(ip: IpAddr, out: &mut String) {
     out.clear();
-    match ip {
-        IpAddr::V4(a) => {
-            for (i, o) in a.octets().into_iter().enumerate() {
-                if i > 0 {
-                    out.push('.');
-                }
-                if o >= 100 {
-                    out.push(char::from(b'0' + o / 100));
-                }
-                if o >= 10 {
-                    out.push(char::from(b'0' + o / 10 % 10));
-                }
-                out.push(char::from(b'0' + o % 10));
-            }
-        }
-        IpAddr::V6(_) => {
-            let _ = write!(out, "{ip}");
-        }
-    }
+    linkwell_core::ip::push_ip(out, ip);
 }
 
 fn min_opt(a: Option<Timestamp>, b: Option<Timestamp>) -> Option<Timestamp> {

@@ -101,18 +101,7 @@ pub(crate) fn push_jwt(out: &mut String, rng: &mut Rng, sub: &str, iat: i64) {
 
 /// Appends an IPv4 address given as a `u32`.
 pub(crate) fn push_ipv4(out: &mut String, ip: u32) {
-    for (i, octet) in ip.to_be_bytes().into_iter().enumerate() {
-        if i > 0 {
-            out.push('.');
-        }
-        if octet >= 100 {
-            out.push(char::from(b'0' + octet / 100));
-        }
-        if octet >= 10 {
-            out.push(char::from(b'0' + octet / 10 % 10));
-        }
-        out.push(char::from(b'0' + octet % 10));
-    }
+    linkwell_core::ip::push_ipv4(out, std::net::Ipv4Addr::from(ip));
 }
 
 /// Appends an IPv6 address given as a `u128` (RFC 5952 compressed form).

@@ -28,25 +28,9 @@ impl CallSink for StoreSink {
         self.kinds.clear();
         self.kinds
             .extend(verdict.findings.iter().map(|f| f.kind.name()));
-        let action = if verdict.findings.is_empty() {
-            "allow"
-        } else {
-            action_name(verdict)
-        };
+        let action = verdict.action.name();
         let row = CallRow::from_call(call, &endpoint.template, &self.kinds, action);
         self.writer.send(row).map_err(|e| e.to_string())
-    }
-}
-
-fn action_name(v: &Verdict) -> &'static str {
-    use linkwell_core::Action;
-    match v.action {
-        Action::Allow => "allow",
-        Action::Log => "log",
-        Action::RateLimit => "rate-limit",
-        Action::Block => "block",
-        Action::HoldForReview => "hold-for-review",
-        Action::Escalate => "escalate",
     }
 }
 
