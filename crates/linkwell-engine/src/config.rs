@@ -20,6 +20,9 @@ pub struct EngineConfig {
     pub max_incidents: usize,
     /// Most clients (IPs, identities) tracked per detector at once.
     pub max_tracked_clients: usize,
+    /// Most shared counters (windows, distinct sets, marks) held in memory;
+    /// the least recently touched are forgotten first.
+    pub max_state_entries: usize,
     /// Extra login endpoints (path templates) beyond the automatic ones.
     pub login_paths: Vec<String>,
     /// Failed logins from one client within `auth_window_secs` that make stuffing.
@@ -49,6 +52,7 @@ impl Default for EngineConfig {
             mode: Mode::Shadow,
             max_incidents: 100_000,
             max_tracked_clients: 200_000,
+            max_state_entries: 1_000_000,
             login_paths: Vec::new(),
             stuffing_failures: 20,
             distributed_failures: 40,

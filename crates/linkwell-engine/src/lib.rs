@@ -16,6 +16,7 @@
 pub mod config;
 pub mod decide;
 pub mod detect;
+pub mod enrich;
 pub mod incidents;
 pub mod state;
 
@@ -23,18 +24,25 @@ use linkwell_core::{CallRecord, EndpointKey, Finding, Verdict};
 
 pub use config::{EngineConfig, Mode};
 pub use detect::Detector;
+pub use enrich::{Enricher, Enrichment};
 pub use incidents::IncidentBook;
+pub use state::{MemoryState, SharedState};
 
 /// What a detector sees for one call.
 pub struct CallContext<'c, 'a> {
     pub call: &'c CallRecord<'a>,
     pub endpoint: &'c EndpointKey,
+    pub enrich: &'c Enrichment,
 }
 
 /// The per-call engine. Not `Sync`: one engine per pipeline; sensors that
-/// share state across nodes do it through the state trait (later issue).
+/// share counters across nodes do it through the [`SharedState`] backend
+/// they give it.
 pub struct Engine {
     detectors: Vec<Box<dyn Detector>>,
+    state: Box<dyn SharedState>,
+    enricher: Enricher,
+    enrichment: Enrichment,
     book: IncidentBook,
     cfg: EngineConfig,
     scratch: Vec<Finding>,
@@ -42,9 +50,19 @@ pub struct Engine {
 }
 
 impl Engine {
+    /// An engine with its state in memory (one node).
     pub fn new(cfg: EngineConfig) -> Self {
+        let state = Box::new(MemoryState::new(cfg.max_state_entries));
+        Self::with_state(cfg, state)
+    }
+
+    /// An engine whose counters live in `state` (shared by many sensors).
+    pub fn with_state(cfg: EngineConfig, state: Box<dyn SharedState>) -> Self {
         Engine {
             detectors: detect::default_detectors(&cfg),
+            state,
+            enricher: Enricher::default(),
+            enrichment: Enrichment::default(),
             book: IncidentBook::new(cfg.max_incidents),
             cfg,
             scratch: Vec::new(),
@@ -52,14 +70,25 @@ impl Engine {
         }
     }
 
+    /// Replaces the enrichment sources (geolocation, threat intelligence);
+    /// the caller loads them, the engine only reads them.
+    pub fn set_enricher(&mut self, enricher: Enricher) {
+        self.enricher = enricher;
+    }
+
     /// Judges one call. Findings are returned in the verdict and also folded
     /// into the incident book.
     pub fn process(&mut self, call: &CallRecord<'_>, endpoint: &EndpointKey) -> Verdict {
         self.calls += 1;
         self.scratch.clear();
-        let ctx = CallContext { call, endpoint };
+        self.enricher.enrich(call, &mut self.enrichment);
+        let ctx = CallContext {
+            call,
+            endpoint,
+            enrich: &self.enrichment,
+        };
         for d in &mut self.detectors {
-            d.inspect(&ctx, &mut self.scratch);
+            d.inspect(&ctx, self.state.as_mut(), &mut self.scratch);
         }
         if self.scratch.is_empty() {
             return Verdict::default();
@@ -73,6 +102,10 @@ impl Engine {
 
     pub fn calls(&self) -> u64 {
         self.calls
+    }
+
+    pub fn state_stats(&self) -> state::StateStats {
+        self.state.stats()
     }
 
     pub fn incidents(&self) -> &IncidentBook {

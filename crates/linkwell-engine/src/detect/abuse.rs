@@ -7,6 +7,7 @@ use linkwell_core::{Finding, FindingKind, Owasp, Severity};
 use super::{Detector, Draft};
 use crate::CallContext;
 use crate::config::EngineConfig;
+use crate::state::SharedState;
 
 pub(crate) struct Abuse {
     max_page: u64,
@@ -39,7 +40,12 @@ impl Detector for Abuse {
         "abuse"
     }
 
-    fn inspect(&mut self, ctx: &CallContext<'_, '_>, out: &mut Vec<Finding>) {
+    fn inspect(
+        &mut self,
+        ctx: &CallContext<'_, '_>,
+        _state: &mut dyn SharedState,
+        out: &mut Vec<Finding>,
+    ) {
         let call = ctx.call;
         let page = call.query.as_deref().and_then(|q| {
             q.split('&').find_map(|pair| {
@@ -77,11 +83,13 @@ impl Detector for Abuse {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::detect::testkit::Harness;
     use crate::detect::testkit::{call, key};
     use linkwell_core::Method;
 
     #[test]
     fn huge_pages() {
+        let mut h = Harness::default();
         let mut d = Abuse::new(&EngineConfig::default());
         let mut out = vec![];
         let k = key("GET", "/v1/accounts/{id}/transactions");
@@ -92,13 +100,7 @@ mod tests {
             200,
             0,
         );
-        d.inspect(
-            &CallContext {
-                call: &c,
-                endpoint: &k,
-            },
-            &mut out,
-        );
+        h.run(&mut d, &c, &k, &mut out);
         let c = call(
             "203.0.113.1",
             Method::Get,
@@ -106,13 +108,7 @@ mod tests {
             200,
             0,
         );
-        d.inspect(
-            &CallContext {
-                call: &c,
-                endpoint: &k,
-            },
-            &mut out,
-        );
+        h.run(&mut d, &c, &k, &mut out);
         assert_eq!(out.len(), 1);
         assert_eq!(out[0].evidence.get("page_size"), Some(100_000));
     }

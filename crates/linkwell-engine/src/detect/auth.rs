@@ -16,6 +16,7 @@ use linkwell_core::{Finding, FindingKind, Owasp, Severity};
 use super::{Detector, Draft, client_of, ip_key};
 use crate::CallContext;
 use crate::config::EngineConfig;
+use crate::state::SharedState;
 use crate::state::{GenMap, Window};
 
 pub(crate) struct AuthAbuse {
@@ -123,7 +124,12 @@ impl Detector for AuthAbuse {
         "auth"
     }
 
-    fn inspect(&mut self, ctx: &CallContext<'_, '_>, out: &mut Vec<Finding>) {
+    fn inspect(
+        &mut self,
+        ctx: &CallContext<'_, '_>,
+        _state: &mut dyn SharedState,
+        out: &mut Vec<Finding>,
+    ) {
         if !is_login(ctx, &self.login_paths) {
             return;
         }
@@ -242,21 +248,17 @@ impl Detector for AuthAbuse {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::detect::testkit::Harness;
     use crate::detect::testkit::{call, key};
     use linkwell_core::Method;
 
     fn run(det: &mut AuthAbuse, calls: &[(String, u16, i64)]) -> Vec<Finding> {
         let k = key("POST", "/v1/auth/login");
         let mut out = vec![];
+        let mut h = Harness::default();
         for (ip, status, t) in calls {
             let c = call(ip, Method::Post, "/v1/auth/login", *status, *t);
-            det.inspect(
-                &CallContext {
-                    call: &c,
-                    endpoint: &k,
-                },
-                &mut out,
-            );
+            h.run(det, &c, &k, &mut out);
         }
         out
     }
@@ -315,28 +317,10 @@ mod tests {
     fn login_endpoint_recognition() {
         let c = call("1.1.1.1", Method::Post, "/oauth2/token", 400, 0);
         let k = key("POST", "/oauth2/token");
-        assert!(is_login(
-            &CallContext {
-                call: &c,
-                endpoint: &k
-            },
-            &[]
-        ));
+        assert!(is_login(&Harness::context(&c, &k), &[]));
         let k = key("POST", "/v1/auth/logout");
-        assert!(!is_login(
-            &CallContext {
-                call: &c,
-                endpoint: &k
-            },
-            &[]
-        ));
+        assert!(!is_login(&Harness::context(&c, &k), &[]));
         let k = key("GET", "/v1/accounts");
-        assert!(!is_login(
-            &CallContext {
-                call: &c,
-                endpoint: &k
-            },
-            &[]
-        ));
+        assert!(!is_login(&Harness::context(&c, &k), &[]));
     }
 }

@@ -15,6 +15,7 @@ use super::{Detector, Draft, ip_key};
 use crate::CallContext;
 use crate::config::EngineConfig;
 use crate::state::GenMap;
+use crate::state::SharedState;
 
 pub(crate) struct Enumeration {
     state: GenMap<(IpAddr, u64), State>,
@@ -70,7 +71,12 @@ impl Detector for Enumeration {
         "enumeration"
     }
 
-    fn inspect(&mut self, ctx: &CallContext<'_, '_>, out: &mut Vec<Finding>) {
+    fn inspect(
+        &mut self,
+        ctx: &CallContext<'_, '_>,
+        _state: &mut dyn SharedState,
+        out: &mut Vec<Finding>,
+    ) {
         let template = &ctx.endpoint.template;
         if !template.contains('{') {
             return;
@@ -131,11 +137,13 @@ impl Detector for Enumeration {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::detect::testkit::Harness;
     use crate::detect::testkit::{call, key};
     use linkwell_core::Method;
 
     #[test]
     fn sequential_walk_is_caught_and_owner_is_not() {
+        let mut h = Harness::default();
         let mut d = Enumeration::new(&EngineConfig::default());
         let k = key("GET", "/v1/accounts/{id}");
         let mut out = vec![];
@@ -148,13 +156,7 @@ mod tests {
                 status,
                 i,
             );
-            d.inspect(
-                &CallContext {
-                    call: &c,
-                    endpoint: &k,
-                },
-                &mut out,
-            );
+            h.run(&mut d, &c, &k, &mut out);
         }
         assert!(!out.is_empty());
         assert!(
@@ -171,13 +173,7 @@ mod tests {
                 200,
                 i,
             );
-            d.inspect(
-                &CallContext {
-                    call: &c,
-                    endpoint: &k,
-                },
-                &mut quiet,
-            );
+            h.run(&mut d, &c, &k, &mut quiet);
         }
         assert!(quiet.is_empty());
     }

@@ -10,6 +10,7 @@ use linkwell_core::{Finding, FindingKind, Owasp, Severity};
 
 use super::{Detector, Draft};
 use crate::CallContext;
+use crate::state::SharedState;
 use linkwell_core::pct::decode_form as percent_decode;
 
 pub(crate) struct Exposure;
@@ -19,7 +20,12 @@ impl Detector for Exposure {
         "exposure"
     }
 
-    fn inspect(&mut self, ctx: &CallContext<'_, '_>, out: &mut Vec<Finding>) {
+    fn inspect(
+        &mut self,
+        ctx: &CallContext<'_, '_>,
+        _state: &mut dyn SharedState,
+        out: &mut Vec<Finding>,
+    ) {
         let call = ctx.call;
         let mut worst: Option<(SensitiveKind, String)> = None;
         let mut consider = |k: SensitiveKind, place: String| {
@@ -82,19 +88,13 @@ impl Detector for Exposure {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::detect::testkit::{call, key};
+    use crate::detect::testkit::{Harness, call, key};
     use linkwell_core::Method;
 
     fn run(target: &str) -> Vec<Finding> {
         let c = call("203.0.113.1", Method::Get, target, 200, 0);
         let mut out = vec![];
-        Exposure.inspect(
-            &CallContext {
-                call: &c,
-                endpoint: &key("GET", "/v1/x"),
-            },
-            &mut out,
-        );
+        Harness::default().run(&mut Exposure, &c, &key("GET", "/v1/x"), &mut out);
         out
     }
 

@@ -19,6 +19,7 @@ use linkwell_core::{Finding, FindingKind, Owasp, Severity};
 
 use super::{Detector, Draft};
 use crate::CallContext;
+use crate::state::SharedState;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum InjectionClass {
@@ -181,7 +182,12 @@ impl Detector for Injection {
         "injection"
     }
 
-    fn inspect(&mut self, ctx: &CallContext<'_, '_>, out: &mut Vec<Finding>) {
+    fn inspect(
+        &mut self,
+        ctx: &CallContext<'_, '_>,
+        _state: &mut dyn SharedState,
+        out: &mut Vec<Finding>,
+    ) {
         let call = ctx.call;
         let hit = call
             .query

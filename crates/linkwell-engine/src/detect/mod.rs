@@ -15,12 +15,18 @@ use linkwell_core::{ClientRef, Evidence, Finding, FindingKind, Owasp, Severity};
 
 use crate::CallContext;
 use crate::config::EngineConfig;
+use crate::state::SharedState;
 
 pub use injection::{InjectionClass, classify_injection};
 
 pub trait Detector: Send {
     fn name(&self) -> &'static str;
-    fn inspect(&mut self, ctx: &CallContext<'_, '_>, out: &mut Vec<Finding>);
+    fn inspect(
+        &mut self,
+        ctx: &CallContext<'_, '_>,
+        state: &mut dyn SharedState,
+        out: &mut Vec<Finding>,
+    );
 }
 
 pub fn default_detectors(cfg: &EngineConfig) -> Vec<Box<dyn Detector>> {
@@ -120,7 +126,62 @@ pub(crate) fn ip_key(ctx: &CallContext<'_, '_>) -> std::net::IpAddr {
 #[cfg(test)]
 pub(crate) mod testkit {
     //! Builders for calls in detector tests.
-    use linkwell_core::{CallRecord, EndpointKey, Method, SourceRef, Timestamp};
+    use linkwell_core::{CallRecord, EndpointKey, Finding, Method, SourceRef, Timestamp};
+
+    use super::Detector;
+    use crate::CallContext;
+    use crate::enrich::Enrichment;
+    use crate::state::MemoryState;
+
+    /// What the engine gives a detector besides the call: state that lasts
+    /// across the calls of one test, and the call's enrichment.
+    pub(crate) struct Harness {
+        pub(crate) state: MemoryState,
+        pub(crate) enrich: Enrichment,
+    }
+
+    impl Default for Harness {
+        fn default() -> Self {
+            Harness {
+                state: MemoryState::new(100_000),
+                enrich: Enrichment::default(),
+            }
+        }
+    }
+
+    static NO_ENRICHMENT: Enrichment = Enrichment {
+        country: None,
+        asn: None,
+    };
+
+    impl Harness {
+        pub(crate) fn run(
+            &mut self,
+            det: &mut dyn Detector,
+            call: &CallRecord<'_>,
+            endpoint: &EndpointKey,
+            out: &mut Vec<Finding>,
+        ) {
+            let ctx = CallContext {
+                call,
+                endpoint,
+                enrich: &self.enrich,
+            };
+            det.inspect(&ctx, &mut self.state, out);
+        }
+
+        /// A context without enrichment, for functions that take one.
+        pub(crate) fn context<'c, 'a>(
+            call: &'c CallRecord<'a>,
+            endpoint: &'c EndpointKey,
+        ) -> CallContext<'c, 'a> {
+            CallContext {
+                call,
+                endpoint,
+                enrich: &NO_ENRICHMENT,
+            }
+        }
+    }
 
     pub(crate) fn call(
         ip: &str,

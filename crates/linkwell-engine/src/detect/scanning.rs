@@ -12,6 +12,7 @@ use linkwell_core::{Finding, FindingKind, Owasp, Severity};
 use super::{Detector, Draft, ip_key};
 use crate::CallContext;
 use crate::config::EngineConfig;
+use crate::state::SharedState;
 use crate::state::{GenMap, Window};
 
 /// User-Agent fragments of scanners and attack tools (lower case).
@@ -117,7 +118,12 @@ impl Detector for Scanning {
         "scanning"
     }
 
-    fn inspect(&mut self, ctx: &CallContext<'_, '_>, out: &mut Vec<Finding>) {
+    fn inspect(
+        &mut self,
+        ctx: &CallContext<'_, '_>,
+        _state: &mut dyn SharedState,
+        out: &mut Vec<Finding>,
+    ) {
         let call = ctx.call;
         if let Some(tool) = call.user_agent.as_deref().and_then(scanner_agent) {
             let mut d = Draft::new(FindingKind::Scanning, Owasp::Api9, Severity::Medium, 0.95)
@@ -165,11 +171,13 @@ impl Detector for Scanning {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::detect::testkit::Harness;
     use crate::detect::testkit::{call, key};
     use linkwell_core::Method;
 
     #[test]
     fn probe_paths_and_404_bursts() {
+        let mut h = Harness::default();
         let mut d = Scanning::new(&EngineConfig::default());
         let k = key("GET", "/{param}");
         let mut out = vec![];
@@ -178,25 +186,13 @@ mod tests {
             .enumerate()
         {
             let c = call("198.51.100.7", Method::Get, p, 404, i as i64);
-            d.inspect(
-                &CallContext {
-                    call: &c,
-                    endpoint: &k,
-                },
-                &mut out,
-            );
+            h.run(&mut d, &c, &k, &mut out);
         }
         assert_eq!(out.len(), 1, "third probe fires");
         let mut out = vec![];
         for i in 0..40 {
             let c = call("198.51.100.8", Method::Get, &format!("/x{i}"), 404, i);
-            d.inspect(
-                &CallContext {
-                    call: &c,
-                    endpoint: &k,
-                },
-                &mut out,
-            );
+            h.run(&mut d, &c, &k, &mut out);
         }
         assert_eq!(out.len(), 11);
     }
@@ -207,13 +203,7 @@ mod tests {
         let mut c = call("198.51.100.7", Method::Get, "/v1/accounts", 200, 0);
         c.user_agent = Some("sqlmap/1.7.2#stable (https://sqlmap.org)".into());
         let mut out = vec![];
-        d.inspect(
-            &CallContext {
-                call: &c,
-                endpoint: &key("GET", "/v1/accounts"),
-            },
-            &mut out,
-        );
+        Harness::default().run(&mut d, &c, &key("GET", "/v1/accounts"), &mut out);
         assert_eq!(out.len(), 1);
         assert!(out[0].explanation.contains("sqlmap"));
     }
@@ -222,6 +212,7 @@ mod tests {
     fn ordinary_404s_are_quiet() {
         let mut d = Scanning::new(&EngineConfig::default());
         let mut out = vec![];
+        let mut h = Harness::default();
         for i in 0..100 {
             let c = call(
                 &format!("203.0.113.{}", i % 50),
@@ -230,13 +221,7 @@ mod tests {
                 404,
                 i * 30,
             );
-            d.inspect(
-                &CallContext {
-                    call: &c,
-                    endpoint: &key("GET", "/v1/payments/{id}"),
-                },
-                &mut out,
-            );
+            h.run(&mut d, &c, &key("GET", "/v1/payments/{id}"), &mut out);
         }
         assert!(out.is_empty());
     }

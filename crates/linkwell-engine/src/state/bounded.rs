@@ -1,4 +1,4 @@
-//! Bounded per-key state for detectors.
+//! Bounded building blocks: a map with a ceiling and a sliding window.
 //!
 //! Detectors key state by values an attacker chooses (source IPs, user names,
 //! object ids). A plain map would grow with the attack; these structures have
