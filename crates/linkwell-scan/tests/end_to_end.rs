@@ -66,6 +66,21 @@ fn labelled_attacks_are_found() {
         .collect();
     assert!(missed.is_empty(), "missed labelled attacks: {missed:#?}");
 
+    // Per attacking client, per class, and benign clients flagged: the
+    // detection issue's targets (recall >= 95%, benign <= 0.5%).
+    let eval = linkwell_simulate::evaluate(&sim.labels, sim.benign_clients, &out.findings);
+    eprintln!("{eval:#?}");
+    assert!(eval.classes.len() >= 8, "{:?}", eval.classes);
+    for c in &eval.classes {
+        assert!(c.recall >= 0.95, "{} recall {:.3}: {c:?}", c.kind, c.recall);
+    }
+    assert!(eval.benign_clients > 300, "{}", eval.benign_clients);
+    assert!(
+        eval.benign_flagged_share <= 0.005,
+        "benign clients flagged: {:?}",
+        eval.benign_flagged_sample
+    );
+
     let class = |tpl: &str| {
         out.endpoints
             .iter()

@@ -54,6 +54,9 @@ pub(crate) struct Crew {
     secret: String,
     /// The label every call counts for, and the second label of flagged calls.
     labels: [u8; 2],
+    /// How far this crew's run is moved from its kind's usual time (wrapped
+    /// within the simulated span), so crews of one kind do not coincide.
+    shift_ms: i64,
 }
 
 /// One planned call.
@@ -80,6 +83,7 @@ pub(crate) fn crews(seed: u64) -> (Vec<Crew>, Vec<AttackLabel>) {
             end: Timestamp(0),
             calls: 0,
             description: what.to_string(),
+            addresses: Vec::new(),
         });
         (labels.len() - 1) as u8
     };
@@ -260,6 +264,108 @@ pub(crate) fn crews(seed: u64) -> (Vec<Crew>, Vec<AttackLabel>) {
     }
     crews.push(c);
 
+    // A second and third crew for each kind that acts on single clients, at
+    // other hours and from other networks: per-class recall then counts
+    // several attackers, not one.
+    let waves: [(
+        Kind,
+        FindingKind,
+        Owasp,
+        String,
+        [i64; 2],
+        [(u8, u8, u8); 2],
+    ); 6] = [
+        (
+            Kind::Stuffing,
+            FindingKind::CredentialStuffing,
+            Owasp::Api2,
+            login.clone(),
+            [7, 15],
+            [(185, 220, 102), (194, 26, 29)],
+        ),
+        (
+            Kind::BruteForce,
+            FindingKind::BruteForce,
+            Owasp::Api2,
+            Ep::LegacyStatement.label(),
+            [5, 15],
+            [(193, 142, 147), (45, 134, 26)],
+        ),
+        (
+            Kind::Enumeration,
+            FindingKind::Enumeration,
+            Owasp::Api1,
+            Ep::Account.label(),
+            [4, 10],
+            [(109, 146, 34), (151, 224, 3)],
+        ),
+        (
+            Kind::Scanning,
+            FindingKind::Scanning,
+            Owasp::Api9,
+            "*".to_string(),
+            [8, 14],
+            [(162, 243, 11), (64, 227, 96)],
+        ),
+        (
+            Kind::Injection,
+            FindingKind::Injection,
+            Owasp::Api8,
+            "*".to_string(),
+            [3, 11],
+            [(103, 251, 168), (91, 240, 118)],
+        ),
+        (
+            Kind::ResourceAbuse,
+            FindingKind::ResourceAbuse,
+            Owasp::Api4,
+            Ep::Transactions.label(),
+            [6, 9],
+            [(52, 56, 34), (3, 8, 77)],
+        ),
+    ];
+    for (kind, fk, owasp, ep, shifts, nets) in waves {
+        for (shift_h, (a, b, c)) in shifts.into_iter().zip(nets) {
+            let ips =
+                vec![std::net::Ipv4Addr::from(ipv4(a, b, c, rng.range(2, 254) as u8)).to_string()];
+            let what = format!(
+                "Another {} attacker, {shift_h} hours later than the first, from another network.",
+                fk.name()
+            );
+            let l = label(fk, owasp, &ips, &ep, &what);
+            let l2 = if kind == Kind::Stuffing {
+                label(
+                    FindingKind::AccountTakeover,
+                    Owasp::Api2,
+                    &ips,
+                    &login,
+                    "Account takeover: the logins that succeeded from this stuffing address.",
+                )
+            } else {
+                NO_LABEL
+            };
+            let mut c = Crew::new(kind, ips, [l, l2]);
+            c.shift_ms = shift_h * HOUR_MS;
+            match kind {
+                Kind::BruteForce => c.secret = format!("user{}", rng.range(1000, 9999)),
+                Kind::Enumeration => c.subjects.push(cus(&mut rng)),
+                Kind::Injection | Kind::ResourceAbuse => {
+                    c.subjects.push(cus(&mut rng));
+                    c.accounts.push(attacker_account(20 + crews.len() as u64));
+                }
+                _ => {}
+            }
+            crews.push(c);
+        }
+    }
+
+    for crew in &crews {
+        for l in crew.labels.iter().filter(|&&l| l != NO_LABEL) {
+            if let Some(label) = labels.get_mut(usize::from(*l)) {
+                label.addresses = crew.ips.clone();
+            }
+        }
+    }
     (crews, labels)
 }
 
@@ -272,6 +378,7 @@ impl Crew {
             accounts: Vec::new(),
             secret: String::new(),
             labels,
+            shift_ms: 0,
         }
     }
 }
@@ -295,6 +402,13 @@ pub(crate) fn plan(world: &World, seed: u64) -> Vec<AttackRun> {
         .map(|(i, crew)| {
             let mut rng = Rng::stream(seed, 100 + i as u64);
             let mut plan = plan_one(crew, world, &mut rng);
+            if crew.shift_ms != 0 {
+                let span = (world.end_ms - world.start_ms).max(1);
+                for s in &mut plan {
+                    s.t = world.start_ms + (s.t - world.start_ms + crew.shift_ms).rem_euclid(span);
+                }
+                plan.sort_by_key(|s| s.t);
+            }
             plan.retain(|s| s.t >= world.start_ms && s.t < world.end_ms);
             AttackRun {
                 crew: i,

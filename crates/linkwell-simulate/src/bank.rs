@@ -350,9 +350,17 @@ pub(crate) fn random_isp_v4(rng: &mut Rng) -> u32 {
     )
 }
 
+/// A mobile session's address. A quarter of them come out of a carrier-grade
+/// NAT: four public addresses per carrier shared by every subscriber behind
+/// them, the case that must not look like one client attacking.
 pub(crate) fn random_mobile_v4(rng: &mut Rng) -> u32 {
     let (a, b) = MOBILE_V4[rng.index(MOBILE_V4.len())];
-    ipv4(a, b, rng.below(256) as u8, rng.range(1, 254) as u8)
+    let (c, d) = (rng.below(256) as u8, rng.range(1, 254) as u8);
+    if c < 64 {
+        ipv4(a, b, 0, 1 + d % 4)
+    } else {
+        ipv4(a, b, c, d)
+    }
 }
 
 pub(crate) fn random_v6(rng: &mut Rng, mobile: bool) -> u128 {

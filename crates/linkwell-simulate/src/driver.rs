@@ -8,7 +8,7 @@
 //! the configuration.
 
 use std::cmp::Reverse;
-use std::collections::BinaryHeap;
+use std::collections::{BinaryHeap, HashSet};
 use std::io;
 
 use linkwell_core::Timestamp;
@@ -157,8 +157,10 @@ pub(crate) fn run(cfg: &SimConfig, out: &mut dyn io::Write) -> io::Result<SimSum
         lines: 0,
         benign: 0,
         attack: 0,
+        benign_clients: 0,
         labels: Vec::new(),
     };
+    let mut benign_ips: HashSet<String> = HashSet::new();
 
     while let Some((t, slot)) = sched.pop() {
         if t >= world.end_ms {
@@ -179,6 +181,9 @@ pub(crate) fn run(cfg: &SimConfig, out: &mut dyn io::Write) -> io::Result<SimSum
             summary.lines += 1;
             if ev.labels[0] == NO_LABEL {
                 summary.benign += 1;
+                if !benign_ips.contains(ev.ip.as_str()) {
+                    benign_ips.insert(ev.ip.clone());
+                }
             } else {
                 summary.attack += 1;
             }
@@ -208,5 +213,6 @@ pub(crate) fn run(cfg: &SimConfig, out: &mut dyn io::Write) -> io::Result<SimSum
     out.flush()?;
     labels.retain(|l| l.calls > 0);
     summary.labels = labels;
+    summary.benign_clients = benign_ips.len() as u64;
     Ok(summary)
 }

@@ -35,7 +35,7 @@ mod ids;
 mod rng;
 mod score;
 
-pub use score::{Scored, score};
+pub use score::{ClassRecall, Evaluation, Scored, evaluate, score};
 
 use linkwell_core::Timestamp;
 use serde::{Deserialize, Serialize};
@@ -130,6 +130,11 @@ pub struct AttackLabel {
     pub owasp: String,
     /// Client addresses, or networks in CIDR form for distributed attacks.
     pub clients: Vec<String>,
+    /// Every address the attack came from (for distributed attacks, each
+    /// address inside `clients`' networks): the denominator of per-client
+    /// recall.
+    #[serde(default)]
+    pub addresses: Vec<String>,
     /// `METHOD /path/template`, or `*` when the attack spans many endpoints.
     pub endpoint: String,
     /// Time of the first labelled call.
@@ -149,7 +154,27 @@ pub struct SimSummary {
     pub lines: u64,
     pub benign: u64,
     pub attack: u64,
+    /// Distinct addresses that sent benign calls: the denominator of the
+    /// benign-clients-flagged rate.
+    pub benign_clients: u64,
     pub labels: Vec<AttackLabel>,
+}
+
+/// What `linkwell simulate --labels` writes and `linkwell scan --labels`
+/// reads: everything needed to score a scan of the simulated log.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct GroundTruth {
+    pub benign_clients: u64,
+    pub labels: Vec<AttackLabel>,
+}
+
+impl SimSummary {
+    pub fn ground_truth(&self) -> GroundTruth {
+        GroundTruth {
+            benign_clients: self.benign_clients,
+            labels: self.labels.clone(),
+        }
+    }
 }
 
 /// Writes the simulated log to `out`, one line per call, in time order, and

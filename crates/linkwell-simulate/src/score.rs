@@ -27,6 +27,137 @@ pub fn score<'a>(labels: &'a [AttackLabel], findings: &[Finding]) -> Vec<Scored<
         .collect()
 }
 
+/// Client-level result for one attack class (all labels of one kind).
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct ClassRecall {
+    /// A `FindingKind` name.
+    pub kind: String,
+    /// Labelled attacks of this kind.
+    pub attacks: usize,
+    /// Distinct attacking addresses.
+    pub clients: usize,
+    /// Attacking addresses named (or covered by a network named) by a
+    /// finding of this kind.
+    pub caught: usize,
+    pub recall: f64,
+}
+
+/// How a scan did against the simulator's ground truth, per client: the
+/// numbers the detection issue's acceptance asks for.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct Evaluation {
+    /// Client-level attack classes, in a stable order (endpoint-level labels,
+    /// shadow and zombie endpoints, are scored by [`score`] instead).
+    pub classes: Vec<ClassRecall>,
+    /// Distinct addresses that sent benign traffic.
+    pub benign_clients: u64,
+    /// Distinct benign addresses (or networks holding no attacker) named by
+    /// any finding.
+    pub benign_flagged: u64,
+    pub benign_flagged_share: f64,
+    /// Up to 20 of them, for a look.
+    pub benign_flagged_sample: Vec<String>,
+}
+
+/// Kinds that name the same attacker in different words: whether failed
+/// logins are stuffing or brute force depends on whether the source logs
+/// user names, so either counts for the other.
+fn same_class(label_kind: &str, found: FindingKind) -> bool {
+    let f = found.name();
+    f == label_kind
+        || matches!(
+            (label_kind, found),
+            ("credential-stuffing", FindingKind::BruteForce)
+                | ("brute-force", FindingKind::CredentialStuffing)
+        )
+}
+
+/// Scores findings per attacking client and counts benign clients flagged.
+/// `benign_clients` comes from the simulator's summary.
+pub fn evaluate(labels: &[AttackLabel], benign_clients: u64, findings: &[Finding]) -> Evaluation {
+    let client_level =
+        |l: &AttackLabel| !matches!(l.kind.as_str(), "shadow-endpoint" | "zombie-endpoint");
+    let mut kinds: Vec<&str> = labels
+        .iter()
+        .filter(|l| client_level(l))
+        .map(|l| l.kind.as_str())
+        .collect();
+    kinds.sort_unstable();
+    kinds.dedup();
+    let named: Vec<(&str, FindingKind)> = findings
+        .iter()
+        .filter(|f| {
+            !matches!(
+                f.kind,
+                FindingKind::ShadowEndpoint | FindingKind::ZombieEndpoint
+            )
+        })
+        .filter_map(|f| Some((f.client.ip.as_deref()?, f.kind)))
+        .collect();
+    let classes = kinds
+        .into_iter()
+        .map(|kind| {
+            let of_kind: Vec<&AttackLabel> = labels.iter().filter(|l| l.kind == kind).collect();
+            let mut addrs: Vec<&str> = of_kind
+                .iter()
+                .flat_map(|l| {
+                    if l.addresses.is_empty() {
+                        &l.clients
+                    } else {
+                        &l.addresses
+                    }
+                })
+                .map(String::as_str)
+                .collect();
+            addrs.sort_unstable();
+            addrs.dedup();
+            let caught = addrs
+                .iter()
+                .filter(|a| {
+                    named
+                        .iter()
+                        .any(|(ip, k)| same_class(kind, *k) && overlaps(ip, a))
+                })
+                .count();
+            ClassRecall {
+                kind: kind.to_string(),
+                attacks: of_kind.len(),
+                clients: addrs.len(),
+                caught,
+                recall: if addrs.is_empty() {
+                    1.0
+                } else {
+                    caught as f64 / addrs.len() as f64
+                },
+            }
+        })
+        .collect();
+    let attacker = |ip: &str| {
+        labels
+            .iter()
+            .flat_map(|l| l.clients.iter().chain(&l.addresses))
+            .any(|c| overlaps(ip, c))
+    };
+    let mut flagged: Vec<&str> = named
+        .iter()
+        .map(|(ip, _)| *ip)
+        .filter(|ip| !attacker(ip))
+        .collect();
+    flagged.sort_unstable();
+    flagged.dedup();
+    Evaluation {
+        classes,
+        benign_clients,
+        benign_flagged: flagged.len() as u64,
+        benign_flagged_share: if benign_clients == 0 {
+            0.0
+        } else {
+            flagged.len() as f64 / benign_clients as f64
+        },
+        benign_flagged_sample: flagged.iter().take(20).map(|s| s.to_string()).collect(),
+    }
+}
+
 fn matches(label: &AttackLabel, f: &Finding) -> bool {
     if f.kind.name() != label.kind {
         return false;
@@ -86,6 +217,68 @@ fn prefix(ip: IpAddr, len: u8) -> u128 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn label(kind: &str, clients: &[&str], addresses: &[&str]) -> AttackLabel {
+        AttackLabel {
+            kind: kind.into(),
+            owasp: "API2:2023".into(),
+            clients: clients.iter().map(|s| s.to_string()).collect(),
+            addresses: addresses.iter().map(|s| s.to_string()).collect(),
+            endpoint: "POST /v1/auth/login".into(),
+            start: linkwell_core::Timestamp(0),
+            end: linkwell_core::Timestamp(0),
+            calls: 1,
+            description: String::new(),
+        }
+    }
+
+    fn finding(kind: FindingKind, ip: &str) -> Finding {
+        Finding {
+            kind,
+            owasp: linkwell_core::Owasp::Api2,
+            severity: linkwell_core::Severity::High,
+            confidence: 1.0,
+            client: linkwell_core::ClientRef {
+                ip: Some(ip.into()),
+                ..Default::default()
+            },
+            endpoint: None,
+            first_seen: linkwell_core::Timestamp(0),
+            last_seen: linkwell_core::Timestamp(0),
+            evidence: Default::default(),
+            explanation: String::new(),
+            cwe: None,
+        }
+    }
+
+    #[test]
+    fn per_client_recall_and_benign_share() {
+        let labels = [
+            label(
+                "credential-stuffing",
+                &["45.155.205.0/24"],
+                &["45.155.205.7", "45.155.205.9", "45.155.206.1"],
+            ),
+            label("scanning", &["162.243.10.15"], &["162.243.10.15"]),
+        ];
+        let findings = [
+            // A network finding covers two of the three addresses.
+            finding(FindingKind::CredentialStuffing, "45.155.205.0/24"),
+            // Wrong kind for the scanner: not caught.
+            finding(FindingKind::Injection, "162.243.10.15"),
+            // Two benign clients flagged.
+            finding(FindingKind::Scanning, "81.2.69.160"),
+            finding(FindingKind::Enumeration, "81.2.69.161"),
+            finding(FindingKind::Scanning, "81.2.69.161"),
+        ];
+        let e = evaluate(&labels, 1000, &findings);
+        assert_eq!(e.classes.len(), 2);
+        assert_eq!(e.classes[0].kind, "credential-stuffing");
+        assert_eq!((e.classes[0].clients, e.classes[0].caught), (3, 2));
+        assert_eq!((e.classes[1].clients, e.classes[1].caught), (1, 0));
+        assert_eq!(e.benign_flagged, 2);
+        assert!((e.benign_flagged_share - 0.002).abs() < 1e-9);
+    }
 
     #[test]
     fn networks_and_shapes() {

@@ -105,6 +105,11 @@ pub(crate) struct ScanArgs {
     /// How many findings the terminal summary lists.
     #[arg(long, default_value_t = 15, value_name = "N")]
     pub(crate) top: usize,
+    /// Score the findings against a simulator's ground truth (`linkwell
+    /// simulate --labels FILE`): recall of attacking clients per attack
+    /// class and the share of benign clients flagged.
+    #[arg(long, value_name = "FILE")]
+    pub(crate) labels: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]

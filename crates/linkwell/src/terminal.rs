@@ -107,3 +107,33 @@ pub(crate) fn print_summary(out: &ScanOutput, top: usize) {
         );
     }
 }
+
+/// The per-class recall table of a scan scored against simulator labels.
+pub(crate) fn print_evaluation(e: &linkwell_simulate::Evaluation) {
+    println!("Detection against the labels (attacking clients caught per class):");
+    println!(
+        "  {:<26} {:>7} {:>8} {:>7} {:>8}",
+        "class", "attacks", "clients", "caught", "recall"
+    );
+    for c in &e.classes {
+        println!(
+            "  {:<26} {:>7} {:>8} {:>7} {:>7.1}%",
+            c.kind,
+            c.attacks,
+            c.clients,
+            c.caught,
+            c.recall * 100.0
+        );
+    }
+    println!(
+        "Benign clients flagged: {} of {} ({:.3}%){}",
+        thousands(e.benign_flagged),
+        thousands(e.benign_clients),
+        e.benign_flagged_share * 100.0,
+        if e.benign_flagged_sample.is_empty() {
+            String::new()
+        } else {
+            format!(": {}", e.benign_flagged_sample.join(", "))
+        }
+    );
+}

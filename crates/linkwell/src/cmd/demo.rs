@@ -9,6 +9,7 @@ use linkwell_simulate::{OutputFormat, SimConfig};
 
 use super::simulate::write_simulation;
 use crate::cli::ScanArgs;
+use crate::terminal;
 
 const BANK_SPEC: &str = include_str!("../../../../examples/bank-api.yaml");
 const OPEN_BANKING_SPEC: &str = include_str!("../../../../examples/bank-api-legacy.json");
@@ -30,7 +31,7 @@ pub(crate) fn run(a: &crate::cli::DemoArgs) -> anyhow::Result<ExitCode> {
     );
     let sim = write_simulation(&cfg, Some(&log))?;
     let labels = dir.join("labels.json");
-    std::fs::write(&labels, serde_json::to_vec_pretty(&sim.labels)?)?;
+    std::fs::write(&labels, serde_json::to_vec_pretty(&sim.ground_truth())?)?;
     let spec = dir.join("bank-api.yaml");
     let spec2 = dir.join("open-banking-api.json");
     std::fs::write(&spec, BANK_SPEC)?;
@@ -51,6 +52,7 @@ pub(crate) fn run(a: &crate::cli::DemoArgs) -> anyhow::Result<ExitCode> {
         fail_on: None,
         quiet: false,
         top: 12,
+        labels: None,
     };
     let code = super::scan::run(&args)?;
     let json = std::fs::read(dir.join("scan.json"))?;
@@ -68,6 +70,9 @@ pub(crate) fn run(a: &crate::cli::DemoArgs) -> anyhow::Result<ExitCode> {
             s.label.clients.first().map(String::as_str).unwrap_or("")
         );
     }
+    println!();
+    let eval = linkwell_simulate::evaluate(&sim.labels, sim.benign_clients, &out.findings);
+    terminal::print_evaluation(&eval);
     println!();
     println!("Open {} in a browser.", dir.join("report.html").display());
     Ok(code)

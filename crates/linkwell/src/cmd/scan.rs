@@ -78,6 +78,15 @@ pub(crate) fn run(a: &ScanArgs) -> anyhow::Result<ExitCode> {
             .context("cannot save the scan to the store")?;
     }
     write_outputs(a, &out)?;
+    if let Some(p) = &a.labels {
+        let text = std::fs::read(p).with_context(|| format!("cannot read {}", p.display()))?;
+        let truth: linkwell_simulate::GroundTruth =
+            serde_json::from_slice(&text).with_context(|| {
+                format!("{} is not a `linkwell simulate --labels` file", p.display())
+            })?;
+        let eval = linkwell_simulate::evaluate(&truth.labels, truth.benign_clients, &out.findings);
+        terminal::print_evaluation(&eval);
+    }
     if !a.quiet {
         terminal::print_summary(&out, a.top);
         if let Some(p) = &a.report {

@@ -30,7 +30,8 @@ pub(crate) fn run(a: &SimulateArgs) -> anyhow::Result<ExitCode> {
     let summary = write_simulation(&cfg, a.out.as_deref())?;
     if let Some(p) = &a.labels {
         let mut w = create_output(p)?;
-        serde_json::to_writer_pretty(&mut w, &summary.labels).context("cannot write labels")?;
+        serde_json::to_writer_pretty(&mut w, &summary.ground_truth())
+            .context("cannot write labels")?;
         w.flush()?;
     }
     if let Some(p) = &a.out {
