@@ -65,28 +65,7 @@ impl Hll {
     }
 
     pub fn estimate(&self) -> u64 {
-        let m = self.regs.len() as f64;
-        let mut sum = 0.0;
-        let mut zeros = 0usize;
-        for &r in &self.regs {
-            sum += 1.0 / f64::from(1u32 << r.min(31));
-            if r == 0 {
-                zeros += 1;
-            }
-        }
-        let alpha = match self.regs.len() {
-            16 => 0.673,
-            32 => 0.697,
-            64 => 0.709,
-            _ => 0.7213 / (1.0 + 1.079 / m),
-        };
-        let raw = alpha * m * m / sum;
-        let est = if raw <= 2.5 * m && zeros > 0 {
-            m * (m / zeros as f64).ln()
-        } else {
-            raw
-        };
-        est.round() as u64
+        estimate_registers(&self.regs)
     }
 
     /// Folds `other` in; both must have the same precision (else no-op).
@@ -98,6 +77,66 @@ impl Hll {
             *a = (*a).max(*b);
         }
     }
+}
+
+/// A 64-register HyperLogLog held inline: no heap, `Copy`, so a map of
+/// millions of them is freed in one step (detector state evicts whole
+/// generations at once and must not stall a call doing it).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Hll64([u8; 64]);
+
+impl Default for Hll64 {
+    fn default() -> Self {
+        Hll64([0; 64])
+    }
+}
+
+impl Hll64 {
+    #[inline]
+    pub fn insert_hash(&mut self, h: u64) {
+        let idx = (h >> 58) as usize;
+        let rank = ((h << 6) | (1 << 5)).leading_zeros() as u8 + 1;
+        if self.0[idx] < rank {
+            self.0[idx] = rank;
+        }
+    }
+
+    pub fn merge(&mut self, other: &Hll64) {
+        for (a, b) in self.0.iter_mut().zip(&other.0) {
+            *a = (*a).max(*b);
+        }
+    }
+
+    pub fn estimate(&self) -> u64 {
+        estimate_registers(&self.0)
+    }
+}
+
+/// The HyperLogLog estimate over a register array, with linear counting for
+/// small cardinalities (where detector thresholds sit).
+fn estimate_registers(regs: &[u8]) -> u64 {
+    let m = regs.len() as f64;
+    let mut sum = 0.0;
+    let mut zeros = 0usize;
+    for &r in regs {
+        sum += 1.0 / f64::from(1u32 << r.min(31));
+        if r == 0 {
+            zeros += 1;
+        }
+    }
+    let alpha = match regs.len() {
+        16 => 0.673,
+        32 => 0.697,
+        64 => 0.709,
+        _ => 0.7213 / (1.0 + 1.079 / m),
+    };
+    let raw = alpha * m * m / sum;
+    let est = if raw <= 2.5 * m && zeros > 0 {
+        m * (m / zeros as f64).ln()
+    } else {
+        raw
+    };
+    est.round() as u64
 }
 
 /// Log-bucketed histogram for latency and size quantiles: 8 buckets per

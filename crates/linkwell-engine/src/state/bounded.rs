@@ -13,6 +13,12 @@ use linkwell_core::Timestamp;
 /// generations: new and touched keys live in `young`; when `young` reaches
 /// half the capacity, `old` is dropped and `young` becomes `old`. Every
 /// operation is O(1) and eviction never scans.
+///
+/// The young generation is allocated at its full size up front (only its
+/// control bytes are touched until used), so it never rehashes while the
+/// engine is judging a call; and when values have no drop glue, dropping a
+/// generation is one deallocation. Together that keeps the worst call
+/// short even while an attack churns through millions of keys.
 pub struct GenMap<K, V> {
     young: HashMap<K, V>,
     old: HashMap<K, V>,
@@ -22,10 +28,11 @@ pub struct GenMap<K, V> {
 
 impl<K: Hash + Eq, V> GenMap<K, V> {
     pub fn new(cap: usize) -> Self {
+        let half = (cap / 2).max(1);
         GenMap {
-            young: HashMap::new(),
+            young: HashMap::with_capacity(half),
             old: HashMap::new(),
-            half: (cap / 2).max(1),
+            half,
             evicted: 0,
         }
     }
@@ -36,7 +43,7 @@ impl<K: Hash + Eq, V> GenMap<K, V> {
             let prior = self.old.remove(&key);
             if self.young.len() >= self.half {
                 self.evicted += self.old.len() as u64;
-                self.old = std::mem::take(&mut self.young);
+                self.old = std::mem::replace(&mut self.young, HashMap::with_capacity(self.half));
             }
             return self
                 .young
@@ -72,7 +79,7 @@ impl<K: Hash + Eq, V> GenMap<K, V> {
 /// Event counts over a sliding window of `N` equal slots, driven by call
 /// time. Resolution is one slot: a 10-minute window of 10 slots counts the
 /// last 9 to 10 minutes.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Copy)]
 pub struct Window<const N: usize> {
     slots: [u32; N],
     /// Index of the newest slot in absolute slot numbers (time / width).

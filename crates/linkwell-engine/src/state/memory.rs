@@ -1,15 +1,15 @@
 //! The single-node backend: every counter in one bounded map.
 
 use linkwell_core::Timestamp;
-use linkwell_core::sketch::Hll;
+use linkwell_core::sketch::Hll64;
 
 use super::{GenMap, Key, SharedState, StateStats, Window};
 
-/// Registers per distinct-count sketch (2^6 = 64 bytes, about 13% standard
-/// error; exact-ish below a few dozen items thanks to linear counting, which
-/// is where thresholds sit).
-const HLL_P: u8 = 6;
-
+/// One counter. Every variant is plain data (distinct sets are 64-register
+/// HyperLogLogs, about 13% standard error, near exact below a few dozen
+/// items thanks to linear counting, which is where thresholds sit), so an
+/// entry is at most 144 bytes and a generation is freed in one step.
+#[derive(Clone, Copy)]
 enum Entry {
     Count(Window<12>),
     Distinct(Halves),
@@ -18,12 +18,13 @@ enum Entry {
 
 /// Two tumbling half-windows: the estimate is their union, so an item is
 /// remembered for at least one window and at most one and a half.
+#[derive(Clone, Copy)]
 struct Halves {
     half_us: i64,
     /// Start of the current half, in half-window units.
     epoch: i64,
-    current: Hll,
-    previous: Hll,
+    current: Hll64,
+    previous: Hll64,
 }
 
 impl Halves {
@@ -31,8 +32,8 @@ impl Halves {
         Halves {
             half_us: (i64::from(window_secs.max(1)) * 500_000).max(1),
             epoch: i64::MIN,
-            current: Hll::new(HLL_P),
-            previous: Hll::new(HLL_P),
+            current: Hll64::default(),
+            previous: Hll64::default(),
         }
     }
 
@@ -41,16 +42,16 @@ impl Halves {
         if self.epoch == i64::MIN {
             self.epoch = epoch;
         } else if epoch == self.epoch + 1 {
-            self.previous = std::mem::replace(&mut self.current, Hll::new(HLL_P));
+            self.previous = std::mem::replace(&mut self.current, Hll64::default());
             self.epoch = epoch;
         } else if epoch > self.epoch + 1 {
-            self.previous = Hll::new(HLL_P);
-            self.current = Hll::new(HLL_P);
+            self.previous = Hll64::default();
+            self.current = Hll64::default();
             self.epoch = epoch;
         }
         // Late items (epoch < self.epoch) count in the current half.
         self.current.insert_hash(item);
-        let mut union = self.current.clone();
+        let mut union = self.current;
         union.merge(&self.previous);
         union.estimate()
     }
@@ -59,7 +60,8 @@ impl Halves {
 /// In-memory [`SharedState`] holding at most `capacity` counters, forgetting
 /// the least recently touched first.
 pub struct MemoryState {
-    entries: GenMap<Key, Entry>,
+    /// Keyed by the key's mixed id (the namespace is folded into it).
+    entries: GenMap<u64, Entry>,
     capacity: usize,
 }
 
@@ -76,7 +78,7 @@ impl SharedState for MemoryState {
     fn add(&mut self, key: Key, now: Timestamp, window_secs: u32, n: u32) -> u32 {
         let e = self
             .entries
-            .entry(key, || Entry::Count(Window::new(window_secs)));
+            .entry(key.id(), || Entry::Count(Window::new(window_secs)));
         match e {
             Entry::Count(w) => w.add(now, n),
             // A hash collision across kinds: start over as a counter rather
@@ -93,7 +95,7 @@ impl SharedState for MemoryState {
     fn distinct(&mut self, key: Key, now: Timestamp, window_secs: u32, item: u64) -> u64 {
         let e = self
             .entries
-            .entry(key, || Entry::Distinct(Halves::new(window_secs)));
+            .entry(key.id(), || Entry::Distinct(Halves::new(window_secs)));
         if !matches!(e, Entry::Distinct(_)) {
             *e = Entry::Distinct(Halves::new(window_secs));
         }
@@ -105,7 +107,7 @@ impl SharedState for MemoryState {
 
     fn mark(&mut self, key: Key, now: Timestamp, ttl_secs: u32) {
         let until = Timestamp(now.0.saturating_add(i64::from(ttl_secs) * 1_000_000));
-        let e = self.entries.entry(key, || Entry::Mark(until));
+        let e = self.entries.entry(key.id(), || Entry::Mark(until));
         match e {
             Entry::Mark(t) if t.0 >= until.0 => {}
             other => *other = Entry::Mark(until),
@@ -113,7 +115,7 @@ impl SharedState for MemoryState {
     }
 
     fn marked(&mut self, key: Key, now: Timestamp) -> bool {
-        matches!(self.entries.get(&key), Some(Entry::Mark(t)) if t.0 >= now.0)
+        matches!(self.entries.get(&key.id()), Some(Entry::Mark(t)) if t.0 >= now.0)
     }
 
     fn stats(&self) -> StateStats {
