@@ -13,6 +13,7 @@
 mod clients;
 mod config;
 mod endpoint_findings;
+pub mod latency;
 mod parallel;
 mod pipeline;
 mod timeline;

@@ -204,6 +204,13 @@ Examples:
   linkwell simulate --calls 3000000 --out big.json.gz && linkwell bench scan big.json.gz
   linkwell simulate --distinct-ips 1000000 --calls 3000000 | linkwell bench scan -")]
     Scan(BenchScanArgs),
+    /// Time the engine alone on every call of FILE and print its latency
+    /// percentiles and worst call (what an inline deployment waits for).
+    #[command(after_long_help = "\
+Examples:
+  linkwell simulate --calls 200000 --out day.json && linkwell bench engine day.json
+  linkwell bench engine --json day.json")]
+    Engine(BenchScanArgs),
 }
 
 #[derive(Debug, Args)]

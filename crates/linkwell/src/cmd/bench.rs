@@ -1,4 +1,5 @@
-//! `linkwell bench scan`: whole-pipeline throughput and peak memory.
+//! `linkwell bench scan`: whole-pipeline throughput and peak memory;
+//! `linkwell bench engine`: the engine's time per call.
 
 use std::process::ExitCode;
 use std::time::Instant;
@@ -60,6 +61,31 @@ pub(crate) fn scan(a: &BenchScanArgs) -> anyhow::Result<ExitCode> {
         println!("endpoints:       {}", out.summary.endpoints);
         println!("findings:        {}", out.summary.findings);
         println!("max distinct clients on one endpoint (HLL): {distinct_clients}");
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+pub(crate) fn engine(a: &BenchScanArgs) -> anyhow::Result<ExitCode> {
+    let cfg = ScanConfig::default();
+    let l = linkwell_scan::latency::engine_latency(&a.input, parse_format(&a.format)?, &cfg)?;
+    if a.json {
+        println!("{}", serde_json::to_string(&l)?);
+    } else {
+        let us = |ns: u64| format!("{:.2} µs", ns as f64 / 1000.0);
+        println!("input:           {}", a.input);
+        println!("calls timed:     {}", l.calls);
+        println!("findings:        {}", l.findings);
+        println!("median:          {}", us(l.p50_ns));
+        println!("p90:             {}", us(l.p90_ns));
+        println!("p99:             {}", us(l.p99_ns));
+        println!("p99.9:           {}", us(l.p999_ns));
+        println!(
+            "max:             {} (line {})",
+            us(l.max_ns),
+            l.slowest_line
+        );
+        println!("mean:            {}", us(l.mean_ns));
+        println!("calls over 1 ms: {}", l.over_1ms);
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -22,6 +22,7 @@ pub(crate) fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Demo(a) => demo::run(&a),
         Command::Inventory(InventoryCommand::Export(a)) => inventory::export(&a),
         Command::Bench(BenchCommand::Scan(a)) => bench::scan(&a),
+        Command::Bench(BenchCommand::Engine(a)) => bench::engine(&a),
     }
 }
 
