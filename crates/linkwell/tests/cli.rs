@@ -193,3 +193,63 @@ fn example_config_is_valid() {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+#[test]
+fn scan_scores_against_simulator_labels_and_bench_engine_times_calls() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("day.json");
+    let labels = dir.path().join("labels.json");
+    let out = linkwell()
+        .args(["simulate", "--calls", "20000", "--out"])
+        .arg(&log)
+        .arg("--labels")
+        .arg(&labels)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let truth: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&labels).unwrap()).unwrap();
+    assert!(truth["benign_clients"].as_u64().unwrap() > 100);
+    assert!(truth["labels"].as_array().unwrap().len() >= 20);
+
+    let out = linkwell()
+        .arg("scan")
+        .arg(&log)
+        .arg("--labels")
+        .arg(&labels)
+        .arg("--quiet")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("attacking clients caught per class"),
+        "{text}"
+    );
+    assert!(text.contains("scanning"), "{text}");
+    assert!(text.contains("Benign clients flagged:"), "{text}");
+
+    let out = linkwell()
+        .args(["bench", "engine", "--json"])
+        .arg(&log)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(v["calls"].as_u64().unwrap() > 19_000, "{v}");
+    assert!(v["p50_ns"].as_u64().unwrap() > 0);
+    assert!(v["max_ns"].as_u64().unwrap() >= v["p99_ns"].as_u64().unwrap());
+    assert!(v["findings"].as_u64().unwrap() > 0);
+}
