@@ -79,13 +79,15 @@ pub(crate) fn engine(a: &BenchScanArgs) -> anyhow::Result<ExitCode> {
         println!("p90:             {}", us(l.p90_ns));
         println!("p99:             {}", us(l.p99_ns));
         println!("p99.9:           {}", us(l.p999_ns));
+        println!("max (wall):      {}", us(l.max_ns));
         println!(
-            "max:             {} (line {})",
-            us(l.max_ns),
+            "max (CPU):       {} (line {})",
+            us(l.max_cpu_ns),
             l.slowest_line
         );
         println!("mean:            {}", us(l.mean_ns));
-        println!("calls over 1 ms: {}", l.over_1ms);
+        println!("over 1 ms (CPU): {}", l.over_1ms_cpu);
+        println!("over 1 ms (wall, incl. descheduled): {}", l.over_1ms_wall);
     }
     Ok(ExitCode::SUCCESS)
 }
