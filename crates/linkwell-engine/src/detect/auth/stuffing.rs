@@ -96,24 +96,23 @@ impl Group {
         }
     }
 
-    /// Who the finding names: the network or the ASN where there is one.
+    /// Who the finding names. The client field holds an address or, for a
+    /// distributed attack, the group: a network, `AS64500`, or for the
+    /// groups without an address form `agent:` / `tls:` and a short hash,
+    /// so each group is its own incident (the agent itself is in
+    /// `user_agent`).
     pub(super) fn client(self, ctx: &CallContext<'_, '_>) -> ClientRef {
         let ua = || ctx.call.user_agent.as_deref().map(str::to_string);
-        match self {
-            Group::Network(net) => ClientRef {
-                ip: Some(network_label(net)),
-                ..ClientRef::default()
-            },
-            Group::AsnAgent(asn, _) => ClientRef {
-                ip: Some(format!("AS{asn}")),
-                identity: None,
-                user_agent: ua(),
-            },
-            Group::Agent(_) => ClientRef {
-                user_agent: ua(),
-                ..ClientRef::default()
-            },
-            Group::Tls(_) => ClientRef::default(),
+        let (ip, user_agent) = match self {
+            Group::Network(net) => (network_label(net), None),
+            Group::AsnAgent(asn, _) => (format!("AS{asn}"), ua()),
+            Group::Agent(h) => (format!("agent:{:08x}", h >> 32), ua()),
+            Group::Tls(h) => (format!("tls:{:08x}", h >> 32), None),
+        };
+        ClientRef {
+            ip: Some(ip),
+            identity: None,
+            user_agent,
         }
     }
 }

@@ -23,6 +23,7 @@ struct Try {
     asn: Option<u32>,
     bytes: Option<u64>,
     body: Option<&'static str>,
+    cipher: Option<&'static str>,
 }
 
 fn try_(ip: impl Into<String>, status: u16, ms: i64) -> Try {
@@ -35,6 +36,7 @@ fn try_(ip: impl Into<String>, status: u16, ms: i64) -> Try {
         asn: None,
         bytes: None,
         body: None,
+        cipher: None,
     }
 }
 
@@ -57,6 +59,14 @@ impl Try {
     }
     fn body(mut self, b: &'static str) -> Self {
         self.body = Some(b);
+        self
+    }
+    fn no_ua(mut self) -> Self {
+        self.ua = None;
+        self
+    }
+    fn cipher(mut self, c: &'static str) -> Self {
+        self.cipher = Some(c);
         self
     }
 }
@@ -127,6 +137,11 @@ fn build(template: &str, t: &Try, n: u64) -> CallRecord<'static> {
     c.user_agent = t.ua.clone().map(Into::into);
     c.response_bytes = t.bytes;
     c.response_body = t.body.map(Into::into);
+    c.tls = t.cipher.map(|cipher| linkwell_core::Tls {
+        version: Some("TLSv1.2".into()),
+        cipher: Some(cipher.into()),
+        ..Default::default()
+    });
     c
 }
 
@@ -470,6 +485,70 @@ fn distributed_over_many_networks_of_one_asn_sharing_an_agent() {
             .iter()
             .any(|e| e == "grouped by: AS64500 with one user agent")
     );
+}
+
+/// Without ASN enrichment the shared agent (or, without agents, the TLS
+/// fingerprint) still ties 80 addresses in 40 networks together.
+#[test]
+fn distributed_over_many_networks_sharing_an_agent_or_a_tls_fingerprint() {
+    for by_agent in [true, false] {
+        let mut r = Rig::new("/v1/auth/login");
+        let mut tries = vec![];
+        for n in 0..40u32 {
+            for h in 0..2u32 {
+                for k in 0..2u32 {
+                    let t = i64::from(((n * 2 + h) * 2 + k) * 22) * 1000;
+                    let a = try_(
+                        format!("{}.{}.{}.{}", 20 + n, 7 * n % 250, n, 10 + h),
+                        401,
+                        t,
+                    )
+                    .user(format!("acct{n}-{h}-{k}"));
+                    tries.push(if by_agent {
+                        a.ua("python-requests/2.31.0")
+                    } else {
+                        a.no_ua().cipher("ECDHE-RSA-AES128-SHA")
+                    });
+                }
+            }
+        }
+        // Honest users with modern stacks succeed around them.
+        for u in 0..200u32 {
+            tries.push(
+                try_(crowd_ip(u), 200, i64::from(u) * 17_000)
+                    .user(format!("c{u}"))
+                    .cipher("TLS_AES_128_GCM_SHA256"),
+            );
+        }
+        r.send_all(&tries);
+        let s = r.of(FindingKind::CredentialStuffing);
+        assert!(!s.is_empty(), "nothing found (by agent: {by_agent})");
+        let prefix = if by_agent { "agent:" } else { "tls:" };
+        assert!(
+            s.iter().all(|f| f
+                .client
+                .ip
+                .as_deref()
+                .is_some_and(|c| c.starts_with(prefix))),
+            "{:#?}",
+            s.iter().map(|f| &f.client).collect::<Vec<_>>()
+        );
+        let f = s.last().unwrap();
+        assert_eq!(f.severity, Severity::Medium);
+        // Distinct sets remember one to one and a half windows: the earliest
+        // of the hour's addresses may have been forgotten by its end.
+        assert!(
+            f.evidence.get("distinct_addresses").unwrap() >= 40,
+            "{}",
+            counts(f)
+        );
+        if by_agent {
+            assert_eq!(
+                f.client.user_agent.as_deref(),
+                Some("python-requests/2.31.0")
+            );
+        }
+    }
 }
 
 #[test]
