@@ -33,8 +33,9 @@ fn stuffing_run_becomes_one_incident_and_blocks_in_enforce_mode() {
             assert_eq!(v.risk, Risk::High);
         }
     }
-    // The 20th failure (index 19) is the first one judged an attack.
-    assert_eq!(first_block, Some(19));
+    // One failure a second: the tenth within ten seconds (index 9) is the
+    // first one judged an attack (the inline burst rule).
+    assert_eq!(first_block, Some(9));
     // Benign neighbour traffic is untouched.
     let v = engine.process(&login("203.0.113.9", 200, 101), &key);
     assert!(v.is_clean());
@@ -42,8 +43,8 @@ fn stuffing_run_becomes_one_incident_and_blocks_in_enforce_mode() {
     let findings = engine.finish();
     assert_eq!(findings.len(), 1);
     assert_eq!(findings[0].kind, FindingKind::CredentialStuffing);
-    assert_eq!(findings[0].evidence.get("flagged_calls"), Some(81));
-    assert_eq!(findings[0].evidence.get("failed_logins_total"), Some(100));
+    assert_eq!(findings[0].evidence.get("flagged_calls"), Some(91));
+    assert_eq!(findings[0].evidence.get("failed_logins"), Some(100));
 }
 
 #[test]
