@@ -6,10 +6,10 @@
 
 use std::io::Write;
 
-use linkwell_core::{Classification, FindingKind};
+use linkwell_core::{CallRecord, Classification, EndpointKey, FindingKind, Verdict};
 use linkwell_inventory::openapi;
-use linkwell_scan::{NoProgress, ScanConfig, ScanOptions, ScanOutput, scan};
-use linkwell_simulate::{SimConfig, SimSummary, simulate};
+use linkwell_scan::{CallSink, NoProgress, ScanConfig, ScanOptions, ScanOutput, scan};
+use linkwell_simulate::{SimConfig, SimSummary, Verdicts, simulate};
 
 fn simulate_to(dir: &std::path::Path, name: &str, cfg: &SimConfig) -> (String, SimSummary) {
     let path = dir.join(name);
@@ -28,17 +28,38 @@ fn specs() -> Vec<openapi::Spec> {
 }
 
 fn run(inputs: &[String], specs: &[openapi::Spec]) -> ScanOutput {
-    scan(
+    run_collecting(inputs, specs).0
+}
+
+/// Collects what the verdicts said about each client, for per-client scoring.
+struct Collect(Verdicts);
+
+impl CallSink for Collect {
+    fn call(
+        &mut self,
+        call: &CallRecord<'_>,
+        _endpoint: &EndpointKey,
+        verdict: &Verdict,
+    ) -> Result<(), String> {
+        self.0.record(call, verdict);
+        Ok(())
+    }
+}
+
+fn run_collecting(inputs: &[String], specs: &[openapi::Spec]) -> (ScanOutput, Verdicts) {
+    let mut sink = Collect(Verdicts::default());
+    let out = scan(
         inputs,
         ScanOptions {
             format: None,
             specs,
             progress: &NoProgress,
-            sink: None,
+            sink: Some(&mut sink),
         },
         &ScanConfig::default(),
     )
-    .unwrap()
+    .unwrap();
+    (out, sink.0)
 }
 
 #[test]
@@ -49,7 +70,7 @@ fn labelled_attacks_are_found() {
         ..SimConfig::default()
     };
     let (path, sim) = simulate_to(dir.path(), "access.json", &cfg);
-    let out = run(&[path], &specs());
+    let (out, verdicts) = run_collecting(&[path], &specs());
     assert_eq!(out.summary.rejected, 0);
     assert_eq!(out.summary.parsed, sim.lines);
     assert_eq!(out.inputs[0].format, "nginx-json");
@@ -68,7 +89,7 @@ fn labelled_attacks_are_found() {
 
     // Per attacking client, per class, and benign clients flagged: the
     // detection issue's targets (recall >= 95%, benign <= 0.5%).
-    let eval = linkwell_simulate::evaluate(&sim.labels, sim.benign_clients, &out.findings);
+    let eval = linkwell_simulate::evaluate(&sim.labels, sim.benign_clients, &verdicts);
     eprintln!("{eval:#?}");
     assert!(eval.classes.len() >= 8, "{:?}", eval.classes);
     for c in &eval.classes {

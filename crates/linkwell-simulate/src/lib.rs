@@ -35,7 +35,7 @@ mod ids;
 mod rng;
 mod score;
 
-pub use score::{ClassRecall, Evaluation, Scored, evaluate, score};
+pub use score::{ClassRecall, Evaluation, Scored, Verdicts, evaluate, score};
 
 use linkwell_core::Timestamp;
 use serde::{Deserialize, Serialize};

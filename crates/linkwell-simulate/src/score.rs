@@ -1,9 +1,10 @@
 //! Scoring findings against the simulator's ground truth, so the quick start
 //! and the tests can say which labelled attacks were found.
 
+use std::collections::{BTreeSet, HashMap};
 use std::net::IpAddr;
 
-use linkwell_core::{Finding, FindingKind};
+use linkwell_core::{CallRecord, Finding, FindingKind, Verdict};
 
 use crate::AttackLabel;
 
@@ -36,8 +37,8 @@ pub struct ClassRecall {
     pub attacks: usize,
     /// Distinct attacking addresses.
     pub clients: usize,
-    /// Attacking addresses named (or covered by a network named) by a
-    /// finding of this kind.
+    /// Attacking addresses at least one of whose calls got a finding of
+    /// this kind.
     pub caught: usize,
     pub recall: f64,
 }
@@ -51,8 +52,7 @@ pub struct Evaluation {
     pub classes: Vec<ClassRecall>,
     /// Distinct addresses that sent benign traffic.
     pub benign_clients: u64,
-    /// Distinct benign addresses (or networks holding no attacker) named by
-    /// any finding.
+    /// Distinct benign addresses any of whose calls got a finding.
     pub benign_flagged: u64,
     pub benign_flagged_share: f64,
     /// Up to 20 of them, for a look.
@@ -72,9 +72,35 @@ fn same_class(label_kind: &str, found: FindingKind) -> bool {
         )
 }
 
-/// Scores findings per attacking client and counts benign clients flagged.
-/// `benign_clients` comes from the simulator's summary.
-pub fn evaluate(labels: &[AttackLabel], benign_clients: u64, findings: &[Finding]) -> Evaluation {
+/// What the engine's verdicts said about each client address, call by
+/// call: the finding kinds any of its calls carried. Filled from the scan's
+/// call sink, so a group finding (a network, a user agent) counts for every
+/// address whose calls it was attached to — including honest ones.
+#[derive(Debug, Default)]
+pub struct Verdicts {
+    by_ip: HashMap<IpAddr, BTreeSet<FindingKind>>,
+}
+
+impl Verdicts {
+    pub fn record(&mut self, call: &CallRecord<'_>, verdict: &Verdict) {
+        if verdict.findings.is_empty() {
+            return;
+        }
+        let Some(ip) = call.client_ip else { return };
+        self.by_ip
+            .entry(ip)
+            .or_default()
+            .extend(verdict.findings.iter().map(|f| f.kind));
+    }
+
+    pub fn flagged_clients(&self) -> usize {
+        self.by_ip.len()
+    }
+}
+
+/// Scores the verdicts per attacking client and counts benign clients
+/// flagged. `benign_clients` comes from the simulator's summary.
+pub fn evaluate(labels: &[AttackLabel], benign_clients: u64, verdicts: &Verdicts) -> Evaluation {
     let client_level =
         |l: &AttackLabel| !matches!(l.kind.as_str(), "shadow-endpoint" | "zombie-endpoint");
     let mut kinds: Vec<&str> = labels
@@ -84,21 +110,11 @@ pub fn evaluate(labels: &[AttackLabel], benign_clients: u64, findings: &[Finding
         .collect();
     kinds.sort_unstable();
     kinds.dedup();
-    let named: Vec<(&str, FindingKind)> = findings
-        .iter()
-        .filter(|f| {
-            !matches!(
-                f.kind,
-                FindingKind::ShadowEndpoint | FindingKind::ZombieEndpoint
-            )
-        })
-        .filter_map(|f| Some((f.client.ip.as_deref()?, f.kind)))
-        .collect();
     let classes = kinds
         .into_iter()
         .map(|kind| {
             let of_kind: Vec<&AttackLabel> = labels.iter().filter(|l| l.kind == kind).collect();
-            let mut addrs: Vec<&str> = of_kind
+            let mut addrs: Vec<IpAddr> = of_kind
                 .iter()
                 .flat_map(|l| {
                     if l.addresses.is_empty() {
@@ -107,16 +123,17 @@ pub fn evaluate(labels: &[AttackLabel], benign_clients: u64, findings: &[Finding
                         &l.addresses
                     }
                 })
-                .map(String::as_str)
+                .filter_map(|a| a.parse().ok())
                 .collect();
             addrs.sort_unstable();
             addrs.dedup();
             let caught = addrs
                 .iter()
                 .filter(|a| {
-                    named
-                        .iter()
-                        .any(|(ip, k)| same_class(kind, *k) && overlaps(ip, a))
+                    verdicts
+                        .by_ip
+                        .get(a)
+                        .is_some_and(|ks| ks.iter().any(|k| same_class(kind, *k)))
                 })
                 .count();
             ClassRecall {
@@ -132,19 +149,20 @@ pub fn evaluate(labels: &[AttackLabel], benign_clients: u64, findings: &[Finding
             }
         })
         .collect();
-    let attacker = |ip: &str| {
+    let attacker = |ip: &IpAddr| {
+        let s = ip.to_string();
         labels
             .iter()
             .flat_map(|l| l.clients.iter().chain(&l.addresses))
-            .any(|c| overlaps(ip, c))
+            .any(|c| overlaps(&s, c))
     };
-    let mut flagged: Vec<&str> = named
-        .iter()
-        .map(|(ip, _)| *ip)
+    let mut flagged: Vec<IpAddr> = verdicts
+        .by_ip
+        .keys()
         .filter(|ip| !attacker(ip))
+        .copied()
         .collect();
     flagged.sort_unstable();
-    flagged.dedup();
     Evaluation {
         classes,
         benign_clients,
@@ -232,23 +250,28 @@ mod tests {
         }
     }
 
-    fn finding(kind: FindingKind, ip: &str) -> Finding {
-        Finding {
-            kind,
-            owasp: linkwell_core::Owasp::Api2,
-            severity: linkwell_core::Severity::High,
-            confidence: 1.0,
-            client: linkwell_core::ClientRef {
-                ip: Some(ip.into()),
-                ..Default::default()
-            },
-            endpoint: None,
-            first_seen: linkwell_core::Timestamp(0),
-            last_seen: linkwell_core::Timestamp(0),
-            evidence: Default::default(),
-            explanation: String::new(),
-            cwe: None,
-        }
+    fn flag(v: &mut Verdicts, ip: &str, kind: FindingKind) {
+        let call = CallRecord {
+            client_ip: ip.parse().ok(),
+            ..Default::default()
+        };
+        let verdict = Verdict {
+            findings: vec![Finding {
+                kind,
+                owasp: linkwell_core::Owasp::Api2,
+                severity: linkwell_core::Severity::High,
+                confidence: 1.0,
+                client: Default::default(),
+                endpoint: None,
+                first_seen: linkwell_core::Timestamp(0),
+                last_seen: linkwell_core::Timestamp(0),
+                evidence: Default::default(),
+                explanation: String::new(),
+                cwe: None,
+            }],
+            ..Default::default()
+        };
+        v.record(&call, &verdict);
     }
 
     #[test]
@@ -261,17 +284,17 @@ mod tests {
             ),
             label("scanning", &["162.243.10.15"], &["162.243.10.15"]),
         ];
-        let findings = [
-            // A network finding covers two of the three addresses.
-            finding(FindingKind::CredentialStuffing, "45.155.205.0/24"),
-            // Wrong kind for the scanner: not caught.
-            finding(FindingKind::Injection, "162.243.10.15"),
-            // Two benign clients flagged.
-            finding(FindingKind::Scanning, "81.2.69.160"),
-            finding(FindingKind::Enumeration, "81.2.69.161"),
-            finding(FindingKind::Scanning, "81.2.69.161"),
-        ];
-        let e = evaluate(&labels, 1000, &findings);
+        let mut v = Verdicts::default();
+        // Two of the three stuffing addresses had a call flagged.
+        flag(&mut v, "45.155.205.7", FindingKind::CredentialStuffing);
+        flag(&mut v, "45.155.206.1", FindingKind::BruteForce);
+        // Wrong kind for the scanner: not caught.
+        flag(&mut v, "162.243.10.15", FindingKind::Injection);
+        // Two benign clients flagged, one of them twice.
+        flag(&mut v, "81.2.69.160", FindingKind::Scanning);
+        flag(&mut v, "81.2.69.161", FindingKind::Enumeration);
+        flag(&mut v, "81.2.69.161", FindingKind::Scanning);
+        let e = evaluate(&labels, 1000, &v);
         assert_eq!(e.classes.len(), 2);
         assert_eq!(e.classes[0].kind, "credential-stuffing");
         assert_eq!((e.classes[0].clients, e.classes[0].caught), (3, 2));

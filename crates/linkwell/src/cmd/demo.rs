@@ -9,7 +9,6 @@ use linkwell_simulate::{OutputFormat, SimConfig};
 
 use super::simulate::write_simulation;
 use crate::cli::ScanArgs;
-use crate::terminal;
 
 const BANK_SPEC: &str = include_str!("../../../../examples/bank-api.yaml");
 const OPEN_BANKING_SPEC: &str = include_str!("../../../../examples/bank-api-legacy.json");
@@ -52,7 +51,7 @@ pub(crate) fn run(a: &crate::cli::DemoArgs) -> anyhow::Result<ExitCode> {
         fail_on: None,
         quiet: false,
         top: 12,
-        labels: None,
+        labels: Some(labels.clone()),
     };
     let code = super::scan::run(&args)?;
     let json = std::fs::read(dir.join("scan.json"))?;
@@ -70,9 +69,6 @@ pub(crate) fn run(a: &crate::cli::DemoArgs) -> anyhow::Result<ExitCode> {
             s.label.clients.first().map(String::as_str).unwrap_or("")
         );
     }
-    println!();
-    let eval = linkwell_simulate::evaluate(&sim.labels, sim.benign_clients, &out.findings);
-    terminal::print_evaluation(&eval);
     println!();
     println!("Open {} in a browser.", dir.join("report.html").display());
     Ok(code)

@@ -34,6 +34,30 @@ impl CallSink for StoreSink {
     }
 }
 
+/// Hands each call to the store and, when scoring against labels, to the
+/// verdict collector.
+struct Tee<'s> {
+    store: Option<&'s mut StoreSink>,
+    verdicts: Option<linkwell_simulate::Verdicts>,
+}
+
+impl CallSink for Tee<'_> {
+    fn call(
+        &mut self,
+        call: &CallRecord<'_>,
+        endpoint: &EndpointKey,
+        verdict: &Verdict,
+    ) -> Result<(), String> {
+        if let Some(v) = self.verdicts.as_mut() {
+            v.record(call, verdict);
+        }
+        match self.store.as_deref_mut() {
+            Some(s) => s.call(call, endpoint, verdict),
+            None => Ok(()),
+        }
+    }
+}
+
 pub(crate) fn run(a: &ScanArgs) -> anyhow::Result<ExitCode> {
     let cfg = crate::config::load(a.config.as_deref())?;
     let inputs = expand_inputs(&a.inputs)?;
@@ -58,16 +82,35 @@ pub(crate) fn run(a: &ScanArgs) -> anyhow::Result<ExitCode> {
         }),
         _ => None,
     };
+    let truth = match &a.labels {
+        Some(p) => {
+            let text = std::fs::read(p).with_context(|| format!("cannot read {}", p.display()))?;
+            let truth: linkwell_simulate::GroundTruth = serde_json::from_slice(&text)
+                .with_context(|| {
+                    format!("{} is not a `linkwell simulate --labels` file", p.display())
+                })?;
+            Some(truth)
+        }
+        None => None,
+    };
+    let mut tee = Tee {
+        store: sink.as_mut(),
+        verdicts: truth
+            .as_ref()
+            .map(|_| linkwell_simulate::Verdicts::default()),
+    };
+    let teeing = tee.store.is_some() || tee.verdicts.is_some();
     let result = linkwell_scan::scan(
         &inputs,
         ScanOptions {
             format,
             specs: &specs,
             progress: &bar,
-            sink: sink.as_mut().map(|s| s as &mut dyn CallSink),
+            sink: teeing.then_some(&mut tee as &mut dyn CallSink),
         },
         &cfg,
     );
+    let verdicts = tee.verdicts.take();
     bar.clear();
     let out = result?;
     if let (Some(s), Some(id), Some(sink)) = (store.as_mut(), scan_id, sink) {
@@ -78,15 +121,6 @@ pub(crate) fn run(a: &ScanArgs) -> anyhow::Result<ExitCode> {
             .context("cannot save the scan to the store")?;
     }
     write_outputs(a, &out)?;
-    if let Some(p) = &a.labels {
-        let text = std::fs::read(p).with_context(|| format!("cannot read {}", p.display()))?;
-        let truth: linkwell_simulate::GroundTruth =
-            serde_json::from_slice(&text).with_context(|| {
-                format!("{} is not a `linkwell simulate --labels` file", p.display())
-            })?;
-        let eval = linkwell_simulate::evaluate(&truth.labels, truth.benign_clients, &out.findings);
-        terminal::print_evaluation(&eval);
-    }
     if !a.quiet {
         terminal::print_summary(&out, a.top);
         if let Some(p) = &a.report {
@@ -98,6 +132,10 @@ pub(crate) fn run(a: &ScanArgs) -> anyhow::Result<ExitCode> {
         if let Some(p) = &a.store {
             eprintln!("store:  {}", p.display());
         }
+    }
+    if let (Some(truth), Some(verdicts)) = (&truth, &verdicts) {
+        let eval = linkwell_simulate::evaluate(&truth.labels, truth.benign_clients, verdicts);
+        terminal::print_evaluation(&eval);
     }
     Ok(exit_code(&out, a.fail_on))
 }

@@ -373,6 +373,14 @@ fn group_rules(
         if !lim.mostly_failing(failed, succeeded) {
             continue;
         }
+        // A user agent or a cipher suite is shared by crowds of honest users:
+        // an attack hiding in one shows only as a group that almost never
+        // succeeds. Half failing is a mixed crowd, not a campaign.
+        if !g.is_source()
+            && (u64::from(failed) * 5) < (u64::from(failed) + u64::from(succeeded)) * 4
+        {
+            continue;
+        }
         reported = true;
         if g.is_source() {
             takeover::flag_group(st, a, g, lim);
