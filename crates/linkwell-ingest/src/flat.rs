@@ -320,10 +320,10 @@ impl<'a> Quotes<'a> {
                 &padded
             }
         };
+        let (words, _) = block.as_chunks::<8>();
         let mut m = 0u64;
-        for (k, w) in block.chunks_exact(8).enumerate() {
-            let w = u64::from_le_bytes(w.try_into().unwrap_or([0; 8]));
-            m |= byte_mask(w, b'"') << (8 * k);
+        for (k, w) in words.iter().enumerate() {
+            m |= byte_mask(u64::from_le_bytes(*w), b'"') << (8 * k);
         }
         m
     }

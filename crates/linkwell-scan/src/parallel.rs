@@ -22,7 +22,7 @@ use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
 use std::thread::JoinHandle;
 
 use linkwell_core::{CallRecord, SourceFormat, SourceRef};
-use linkwell_ingest::reader::LineReader;
+use linkwell_ingest::reader::{LineReader, LineSpan};
 use linkwell_ingest::{IngestConfig, detect, parse_line};
 use linkwell_inventory::PathTemplate;
 
@@ -32,13 +32,6 @@ const CHUNK_BYTES: usize = 1 << 20;
 const IN_FLIGHT: usize = 2;
 /// Lines looked at to recognise a format.
 const DETECT_LINES: usize = 20;
-
-struct LineSpan {
-    number: u64,
-    start: usize,
-    end: usize,
-    truncated: bool,
-}
 
 #[derive(Default)]
 struct Chunk {
@@ -178,18 +171,22 @@ fn read(
 ) {
     let mut format = forced;
     let mut seq = 0usize;
-    let mut chunk = Chunk::default();
+    let fresh = || Chunk {
+        // A block read may pass the target by up to one read buffer.
+        data: Vec::with_capacity(CHUNK_BYTES + (64 << 10)),
+        lines: Vec::with_capacity(CHUNK_BYTES / 256),
+        bytes_read: 0,
+    };
+    let mut chunk = fresh();
     let send = |format: SourceFormat, msg: ToWorker, seq: &mut usize| {
         let ok = workers[*seq % workers.len()].send((format, msg)).is_ok();
         *seq += 1;
         ok
     };
     loop {
-        let line = reader.next_line();
-        let done = line.is_none();
-        match line {
-            None => {}
-            Some(Err(e)) => {
+        let done = match reader.read_block(&mut chunk.data, &mut chunk.lines, CHUNK_BYTES) {
+            Ok(more) => !more,
+            Err(e) => {
                 if let Some(f) = format {
                     send(f, ToWorker::Error(e), &mut seq);
                 } else {
@@ -197,17 +194,7 @@ fn read(
                 }
                 return;
             }
-            Some(Ok(l)) => {
-                let start = chunk.data.len();
-                chunk.data.extend_from_slice(l.bytes);
-                chunk.lines.push(LineSpan {
-                    number: l.number,
-                    start,
-                    end: chunk.data.len(),
-                    truncated: l.truncated,
-                });
-            }
-        }
+        };
         if chunk.data.len() >= CHUNK_BYTES || done {
             chunk.bytes_read = reader.bytes_read();
             let f = match format {
@@ -231,7 +218,12 @@ fn read(
                     reason: "forced with --format".into(),
                 });
             }
-            if !send(f, ToWorker::Chunk(std::mem::take(&mut chunk)), &mut seq) || done {
+            if !send(
+                f,
+                ToWorker::Chunk(std::mem::replace(&mut chunk, fresh())),
+                &mut seq,
+            ) || done
+            {
                 return;
             }
         }

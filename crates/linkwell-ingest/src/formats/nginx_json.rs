@@ -72,159 +72,94 @@ struct Slots<'a> {
 impl<'a> Slots<'a> {
     /// Routes one key. Returns false for keys this format does not know.
     ///
-    /// Every line has 20-40 keys, so the names are told apart by length
-    /// first: one jump and a compare or two per key, not a walk down a list
-    /// of eighty names.
+    /// Every line has 20-40 keys, so a name is first reduced to a code
+    /// (length, first, middle and last byte, see [`route_code`]) that
+    /// almost always leaves one candidate: one switch and one compare per
+    /// key, not a walk down a list of eighty names.
     fn take(&mut self, key: &str, v: Val<'a>) -> bool {
-        let slot = match key.len() {
-            2 => match key {
-                "ts" => &mut self.iso,
-                "ua" => &mut self.ua,
-                _ => return self.other(key, v),
-            },
-            3 => match key {
-                "asn" => &mut self.asn,
-                "sni" => &mut self.sni,
-                "uri" => &mut self.uri,
-                "xff" => &mut self.xff,
-                _ => return self.other(key, v),
-            },
-            4 => match key {
-                "args" => &mut self.args,
-                "host" => &mut self.host,
-                "msec" => &mut self.msec,
-                "time" => &mut self.iso,
-                _ => return self.other(key, v),
-            },
-            5 => match key {
-                "proto" => &mut self.proto,
-                _ => return self.other(key, v),
-            },
-            6 => match key {
-                "method" => &mut self.method,
-                "status" => &mut self.status,
-                _ => return self.other(key, v),
-            },
-            7 => match key {
-                "country" => &mut self.country,
-                "jwt_sub" => &mut self.subject,
-                "referer" => &mut self.referer,
-                "request" => &mut self.request,
-                "subject" => &mut self.subject,
-                _ => return self.other(key, v),
-            },
-            8 => match key {
-                "consumer" => &mut self.consumer,
-                "protocol" => &mut self.proto,
-                "referrer" => &mut self.referer,
-                _ => return self.other(key, v),
-            },
-            9 => match key {
-                "client_id" => &mut self.client_id,
-                "client_ip" => &mut self.remote_addr,
-                "http_host" => &mut self.host,
-                "timestamp" => &mut self.iso,
-                _ => return self.other(key, v),
-            },
-            10 => match key {
-                "@timestamp" => &mut self.iso,
-                "api_key_id" => &mut self.api_key_id,
-                "bytes_sent" => &mut self.bytes_sent,
-                "geoip2_asn" => &mut self.asn,
-                "request_id" => &mut self.request_id,
-                "ssl_cipher" => &mut self.ssl_cipher,
-                "time_local" => &mut self.local,
-                "user_agent" => &mut self.ua,
-                _ => return self.other(key, v),
-            },
-            11 => match key {
-                "client_i_dn" => &mut self.i_dn,
-                "client_s_dn" => &mut self.s_dn,
-                "remote_addr" => &mut self.remote_addr,
-                "remote_port" => &mut self.remote_port,
-                "remote_user" => &mut self.remote_user,
-                "request_uri" => &mut self.request_uri,
-                "server_name" => &mut self.server_name,
-                _ => return self.other(key, v),
-            },
-            12 => match key {
-                "auth_subject" => &mut self.subject,
-                "client_v_end" => &mut self.v_end,
-                "content_type" => &mut self.content_type,
-                "country_code" => &mut self.country,
-                "document_uri" => &mut self.uri,
-                "http_referer" => &mut self.referer,
-                "query_string" => &mut self.args,
-                "request_body" => &mut self.request_body,
-                "request_time" => &mut self.request_time,
-                "ssl_protocol" => &mut self.ssl_protocol,
-                "time_iso8601" => &mut self.iso,
-                _ => return self.other(key, v),
-            },
-            13 => match key {
-                "auth_consumer" => &mut self.consumer,
-                "client_serial" => &mut self.serial,
-                "client_verify" => &mut self.verify,
-                "jwt_client_id" => &mut self.client_id,
-                _ => return self.other(key, v),
-            },
-            14 => match key {
-                "auth_client_id" => &mut self.client_id,
-                "client_fp_sha1" => &mut self.fp1,
-                "client_uri_san" => &mut self.uri_san,
-                "request_length" => &mut self.request_length,
-                "request_method" => &mut self.method,
-                _ => return self.other(key, v),
-            },
-            15 => match key {
-                "auth_api_key_id" => &mut self.api_key_id,
-                "body_bytes_sent" => &mut self.body_bytes_sent,
-                "http_user_agent" => &mut self.ua,
-                "server_protocol" => &mut self.proto,
-                "ssl_client_i_dn" => &mut self.i_dn,
-                "ssl_client_s_dn" => &mut self.s_dn,
-                "ssl_server_name" => &mut self.sni,
-                "x_forwarded_for" => &mut self.xff,
-                _ => return self.other(key, v),
-            },
-            16 => match key {
-                "client_fp_sha256" => &mut self.fp256,
-                "ssl_client_v_end" => &mut self.v_end,
-                _ => return self.other(key, v),
-            },
-            17 => match key {
-                "http_content_type" => &mut self.content_type,
-                "http_x_request_id" => &mut self.request_id,
-                "ssl_client_serial" => &mut self.serial,
-                "ssl_client_verify" => &mut self.verify,
-                _ => return self.other(key, v),
-            },
-            18 => match key {
-                "geoip_country_code" => &mut self.country,
-                _ => return self.other(key, v),
-            },
-            19 => match key {
-                "geoip2_country_code" => &mut self.country,
-                _ => return self.other(key, v),
-            },
-            20 => match key {
-                "http_x_forwarded_for" => &mut self.xff,
-                _ => return self.other(key, v),
-            },
-            22 => match key {
-                "ssl_client_fingerprint" => &mut self.fp1,
-                "ssl_client_i_dn_legacy" => &mut self.i_dn_legacy,
-                "ssl_client_s_dn_legacy" => &mut self.s_dn_legacy,
-                _ => return self.other(key, v),
-            },
-            25 => match key {
-                "proxy_add_x_forwarded_for" => &mut self.xff,
-                _ => return self.other(key, v),
-            },
-            29 => match key {
-                "ssl_client_fingerprint_sha256" => &mut self.fp256,
-                _ => return self.other(key, v),
-            },
+        let slot = match route_code(key) {
+            0x02747373 if key == "ts" => &mut self.iso,
+            0x02756161 if key == "ua" => &mut self.ua,
+            0x0361736e if key == "asn" => &mut self.asn,
+            0x03736e69 if key == "sni" => &mut self.sni,
+            0x03757269 if key == "uri" => &mut self.uri,
+            0x03786666 if key == "xff" => &mut self.xff,
+            0x04616773 if key == "args" => &mut self.args,
+            0x04687374 if key == "host" => &mut self.host,
+            0x046d6563 if key == "msec" => &mut self.msec,
+            0x04746d65 if key == "time" => &mut self.iso,
+            0x05706f6f if key == "proto" => &mut self.proto,
+            0x066d6864 if key == "method" => &mut self.method,
+            0x06737473 if key == "status" => &mut self.status,
+            0x07636e79 if key == "country" => &mut self.country,
+            0x076a5f62 if key == "jwt_sub" => &mut self.subject,
+            0x07726572 if key == "referer" => &mut self.referer,
+            0x07727574 if key == "request" => &mut self.request,
+            0x07736a74 if key == "subject" => &mut self.subject,
+            0x08637572 if key == "consumer" => &mut self.consumer,
+            0x08706f6c if key == "protocol" => &mut self.proto,
+            0x08727272 if key == "referrer" => &mut self.referer,
+            0x09636e64 if key == "client_id" => &mut self.client_id,
+            0x09636e70 if key == "client_ip" => &mut self.remote_addr,
+            0x09685f74 if key == "http_host" => &mut self.host,
+            0x09747370 if key == "timestamp" => &mut self.iso,
+            0x0a407370 if key == "@timestamp" => &mut self.iso,
+            0x0a616564 if key == "api_key_id" => &mut self.api_key_id,
+            0x0a625f74 if key == "bytes_sent" => &mut self.bytes_sent,
+            0x0a67326e if key == "geoip2_asn" => &mut self.asn,
+            0x0a727364 if key == "request_id" => &mut self.request_id,
+            0x0a736972 if key == "ssl_cipher" => &mut self.ssl_cipher,
+            0x0a746c6c if key == "time_local" => &mut self.local,
+            0x0a756174 if key == "user_agent" => &mut self.ua,
+            0x0b63746e if key == "client_s_dn" => &mut self.s_dn,
+            0x0b63746e if key == "client_i_dn" => &mut self.i_dn,
+            0x0b726572 if key == "remote_addr" => &mut self.remote_addr,
+            0x0b726572 if key == "remote_user" => &mut self.remote_user,
+            0x0b726574 if key == "remote_port" => &mut self.remote_port,
+            0x0b727369 if key == "request_uri" => &mut self.request_uri,
+            0x0b737265 if key == "server_name" => &mut self.server_name,
+            0x0c617574 if key == "auth_subject" => &mut self.subject,
+            0x0c635f64 if key == "client_v_end" => &mut self.v_end,
+            0x0c637465 if key == "content_type" => &mut self.content_type,
+            0x0c637965 if key == "country_code" => &mut self.country,
+            0x0c646e69 if key == "document_uri" => &mut self.uri,
+            0x0c686572 if key == "http_referer" => &mut self.referer,
+            0x0c717367 if key == "query_string" => &mut self.args,
+            0x0c727465 if key == "request_time" => &mut self.request_time,
+            0x0c727479 if key == "request_body" => &mut self.request_body,
+            0x0c736f6c if key == "ssl_protocol" => &mut self.ssl_protocol,
+            0x0c747331 if key == "time_iso8601" => &mut self.iso,
+            0x0d616f72 if key == "auth_consumer" => &mut self.consumer,
+            0x0d635f6c if key == "client_serial" => &mut self.serial,
+            0x0d635f79 if key == "client_verify" => &mut self.verify,
+            0x0d6a6964 if key == "jwt_client_id" => &mut self.client_id,
+            0x0e616964 if key == "auth_client_id" => &mut self.client_id,
+            0x0e636631 if key == "client_fp_sha1" => &mut self.fp1,
+            0x0e63756e if key == "client_uri_san" => &mut self.uri_san,
+            0x0e725f64 if key == "request_method" => &mut self.method,
+            0x0e725f68 if key == "request_length" => &mut self.request_length,
+            0x0f616964 if key == "auth_api_key_id" => &mut self.api_key_id,
+            0x0f627474 if key == "body_bytes_sent" => &mut self.body_bytes_sent,
+            0x0f686574 if key == "http_user_agent" => &mut self.ua,
+            0x0f73656e if key == "ssl_client_s_dn" => &mut self.s_dn,
+            0x0f73656e if key == "ssl_client_i_dn" => &mut self.i_dn,
+            0x0f73706c if key == "server_protocol" => &mut self.proto,
+            0x0f737665 if key == "ssl_server_name" => &mut self.sni,
+            0x0f787272 if key == "x_forwarded_for" => &mut self.xff,
+            0x10637036 if key == "client_fp_sha256" => &mut self.fp256,
+            0x10736e64 if key == "ssl_client_v_end" => &mut self.v_end,
+            0x11686564 if key == "http_x_request_id" => &mut self.request_id,
+            0x11687465 if key == "http_content_type" => &mut self.content_type,
+            0x11736e6c if key == "ssl_client_serial" => &mut self.serial,
+            0x11736e79 if key == "ssl_client_verify" => &mut self.verify,
+            0x12676e65 if key == "geoip_country_code" => &mut self.country,
+            0x13677565 if key == "geoip2_country_code" => &mut self.country,
+            0x14687772 if key == "http_x_forwarded_for" => &mut self.xff,
+            0x16736674 if key == "ssl_client_fingerprint" => &mut self.fp1,
+            0x16736979 if key == "ssl_client_i_dn_legacy" => &mut self.i_dn_legacy,
+            0x16737379 if key == "ssl_client_s_dn_legacy" => &mut self.s_dn_legacy,
+            0x19706672 if key == "proxy_add_x_forwarded_for" => &mut self.xff,
+            0x1d736736 if key == "ssl_client_fingerprint_sha256" => &mut self.fp256,
             _ => return self.other(key, v),
         };
         *slot = Some(v);
@@ -319,6 +254,18 @@ impl<'a> Slots<'a> {
         {
             self.headers.push((name, v));
         }
+    }
+}
+
+/// Length, first, middle and last byte of a key in one number (0 for the
+/// empty key and for keys longer than any known one).
+fn route_code(key: &str) -> u32 {
+    let b = key.as_bytes();
+    match (b.first(), b.get(b.len() / 2), b.last()) {
+        (Some(&f), Some(&m), Some(&l)) if b.len() < 256 => {
+            (b.len() as u32) << 24 | u32::from(f) << 16 | u32::from(m) << 8 | u32::from(l)
+        }
+        _ => 0,
     }
 }
 
