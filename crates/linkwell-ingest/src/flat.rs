@@ -179,6 +179,14 @@ impl<'a> Scanner<'a> {
 /// The value of a number that is known to follow the JSON grammar; `None`
 /// when it does not fit a finite `f64`.
 fn number_val<'a>(text: &str, integer: bool) -> Option<Val<'a>> {
+    // Sizes and statuses: up to 19 digits cannot overflow a u64, and the
+    // grammar already excluded everything but digits.
+    if integer && text.len() <= 19 && !text.starts_with('-') {
+        let v = text
+            .bytes()
+            .fold(0u64, |v, d| v * 10 + u64::from(d.wrapping_sub(b'0')));
+        return Some(Val::U(v));
+    }
     if integer {
         if let Ok(u) = text.parse::<u64>() {
             return Some(Val::U(u));
@@ -699,6 +707,26 @@ mod tests {
         }
         assert!(checked > 1000);
         assert!(accepted_plain > 100, "{accepted_plain}");
+    }
+
+    #[test]
+    fn integers_read_like_std() {
+        for t in [
+            "0",
+            "7",
+            "1234567890123456789",
+            "9999999999999999999",
+            "18446744073709551615",
+            "-0",
+            "-12",
+        ] {
+            let want = t
+                .parse::<u64>()
+                .map(Val::U)
+                .or_else(|_| t.parse::<i64>().map(Val::I))
+                .unwrap();
+            assert_eq!(number_val(t, true), Some(want), "{t}");
+        }
     }
 
     #[test]
