@@ -221,6 +221,9 @@ pub(crate) fn u32_val(field: &'static str, v: Option<Val<'_>>) -> Result<Option<
 /// folded to IPv4 so one client is one key.
 pub(crate) fn parse_ip(s: &str) -> Option<(IpAddr, Option<u16>)> {
     let s = s.trim();
+    if let Some(ip) = dotted_quad(s.as_bytes()) {
+        return Some((IpAddr::V4(ip), None));
+    }
     if let Ok(ip) = s.parse::<IpAddr>() {
         return Some((ip.to_canonical(), None));
     }
@@ -244,6 +247,39 @@ pub(crate) fn parse_ip(s: &str) -> Option<(IpAddr, Option<u16>)> {
         return Some((IpAddr::V6(a.parse::<Ipv6Addr>().ok()?).to_canonical(), None));
     }
     None
+}
+
+/// A plain dotted-quad IPv4 address, read in one pass; `None` for anything
+/// else, which the general parser then decides. Accepts exactly what
+/// `Ipv4Addr::from_str` accepts among 4-part inputs (1-3 digits per part,
+/// no leading zeros, at most 255), so the two cannot disagree. Every line
+/// has an address and std's parser tries several grammars first.
+fn dotted_quad(b: &[u8]) -> Option<Ipv4Addr> {
+    let mut octets = [0u8; 4];
+    let mut i = 0;
+    for (n, octet) in octets.iter_mut().enumerate() {
+        if n > 0 {
+            if b.get(i) != Some(&b'.') {
+                return None;
+            }
+            i += 1;
+        }
+        let start = i;
+        let mut v: u16 = 0;
+        while let Some(d) = b.get(i).filter(|d| d.is_ascii_digit()) {
+            if i - start == 3 {
+                return None;
+            }
+            v = v * 10 + u16::from(d - b'0');
+            i += 1;
+        }
+        let len = i - start;
+        if len == 0 || (len > 1 && b[start] == b'0') {
+            return None;
+        }
+        *octet = u8::try_from(v).ok()?;
+    }
+    (i == b.len()).then_some(Ipv4Addr::from(octets))
 }
 
 /// The connection's peer address: must be an address when present (a bad one
@@ -434,9 +470,11 @@ pub(crate) fn set_target<'a>(rec: &mut CallRecord<'a>, t: Cow<'a, str>) {
         Some(i) => cut(t, i),
         None => t,
     };
-    let absolute = t
-        .find("://")
-        .is_some_and(|i| !t[..i].contains(['/', '?']) && i > 0);
+    // An origin-form target (the usual case) cannot hold a scheme before
+    // its first `/`, so only other targets are searched for `://`.
+    let absolute = !t.starts_with('/')
+        && t.find("://")
+            .is_some_and(|i| !t[..i].contains(['/', '?']) && i > 0);
     if absolute {
         // `https://host?x=1`: core would drop the query with no path to hang it on.
         let after = t.find("://").map_or(0, |i| i + 3);
@@ -737,6 +775,36 @@ mod tests {
             peer("ip", Some("x.y")),
             Err(ParseError::BadField { field: "ip", .. })
         ));
+    }
+
+    /// The one-pass IPv4 reader agrees with std on every input it takes.
+    #[test]
+    fn dotted_quads_agree_with_std() {
+        let parts = [
+            "0", "1", "9", "10", "99", "100", "255", "256", "300", "01", "001", "", "1a", "+1",
+            " 1", "1000",
+        ];
+        let mut checked = 0;
+        for a in parts {
+            for b in parts {
+                for tail in ["", ".", ".5", ":80", " ", "x"] {
+                    let s = format!("{a}.{b}.{a}.{b}{tail}");
+                    let std = s.parse::<Ipv4Addr>().ok();
+                    assert_eq!(dotted_quad(s.as_bytes()).or(std), std, "{s}");
+                    if std.is_some() {
+                        assert_eq!(dotted_quad(s.as_bytes()), std, "{s}");
+                        checked += 1;
+                    }
+                }
+            }
+        }
+        assert_eq!(checked, 49);
+        assert_eq!(
+            dotted_quad(b"203.0.113.7"),
+            Some(Ipv4Addr::new(203, 0, 113, 7))
+        );
+        assert_eq!(dotted_quad(b"1.2.3"), None);
+        assert_eq!(dotted_quad(b"1.2.3.4.5"), None);
     }
 
     #[test]

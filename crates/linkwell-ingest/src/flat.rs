@@ -133,19 +133,7 @@ impl<'a> Scanner<'a> {
             i = end;
         }
         self.i = i;
-        let text = &self.s[start..i];
-        if integer {
-            if let Ok(u) = text.parse::<u64>() {
-                return Ok(Val::U(u));
-            }
-            if let Ok(n) = text.parse::<i64>() {
-                return Ok(Val::I(n));
-            }
-        }
-        match text.parse::<f64>() {
-            Ok(f) if f.is_finite() => Ok(Val::F(f)),
-            _ => Err(self.err("number out of range")),
-        }
+        number_val(&self.s[start..i], integer).ok_or_else(|| self.err("number out of range"))
     }
 
     fn literal(&mut self, word: &str, v: Val<'a>) -> Result<Val<'a>, ParseError> {
@@ -185,6 +173,31 @@ impl<'a> Scanner<'a> {
             Some(_) => Err(self.err("expected a value")),
             None => Err(self.err("unexpected end of line")),
         }
+    }
+}
+
+/// The value of a number that is known to follow the JSON grammar; `None`
+/// when it does not fit a finite `f64`.
+fn number_val<'a>(text: &str, integer: bool) -> Option<Val<'a>> {
+    // Sizes and statuses: up to 19 digits cannot overflow a u64, and the
+    // grammar already excluded everything but digits.
+    if integer && text.len() <= 19 && !text.starts_with('-') {
+        let v = text
+            .bytes()
+            .fold(0u64, |v, d| v * 10 + u64::from(d.wrapping_sub(b'0')));
+        return Some(Val::U(v));
+    }
+    if integer {
+        if let Ok(u) = text.parse::<u64>() {
+            return Some(Val::U(u));
+        }
+        if let Ok(n) = text.parse::<i64>() {
+            return Some(Val::I(n));
+        }
+    }
+    match text.parse::<f64>() {
+        Ok(f) if f.is_finite() => Some(Val::F(f)),
+        _ => None,
     }
 }
 
@@ -267,6 +280,224 @@ where
         return Err(sc.err("trailing characters"));
     }
     Ok(())
+}
+
+const LO: u64 = 0x0101_0101_0101_0101;
+const HI: u64 = 0x8080_8080_8080_8080;
+
+/// Bit `k` set when byte `k` of the little-endian word `w` is `c` (exact:
+/// the carry-free zero-byte test, then the eight flags gathered by one
+/// multiplication).
+fn byte_mask(w: u64, c: u8) -> u64 {
+    let x = w ^ (LO * u64::from(c));
+    let nonzero = ((x & !HI).wrapping_add(!HI)) | x;
+    let zero = !nonzero & HI;
+    (zero >> 7).wrapping_mul(0x0102_0408_1020_4080) >> 56
+}
+
+/// Positions of `"` in a line, found 64 bytes at a time.
+///
+/// A log line has 100-150 quotes; asking for each one separately (the
+/// general scanner's way) costs a search setup per string. Here a block's
+/// quotes become one bit mask and each position is a trailing-zero count.
+struct Quotes<'a> {
+    b: &'a [u8],
+    /// Start of the block `mask` describes.
+    base: usize,
+    mask: u64,
+    next_block: usize,
+}
+
+impl<'a> Quotes<'a> {
+    fn new(b: &'a [u8]) -> Self {
+        Quotes {
+            b,
+            base: 0,
+            mask: 0,
+            next_block: 0,
+        }
+    }
+
+    /// Quote mask of the 64 bytes at `bytes` (zero-padded at the end).
+    fn block(bytes: &[u8]) -> u64 {
+        let mut padded = [0u8; 64];
+        let block: &[u8] = match bytes.get(..64) {
+            Some(full) => full,
+            None => {
+                padded[..bytes.len()].copy_from_slice(bytes);
+                &padded
+            }
+        };
+        let (words, _) = block.as_chunks::<8>();
+        let mut m = 0u64;
+        for (k, w) in words.iter().enumerate() {
+            m |= byte_mask(u64::from_le_bytes(*w), b'"') << (8 * k);
+        }
+        m
+    }
+
+    /// Moves to the next block holding a quote; false at the end. Kept out
+    /// of line so that `next`, called for every quote, stays a few
+    /// instructions without register spills.
+    #[inline(never)]
+    fn refill(&mut self) -> bool {
+        while self.mask == 0 {
+            let Some(rest) = self.b.get(self.next_block..).filter(|r| !r.is_empty()) else {
+                return false;
+            };
+            self.base = self.next_block;
+            self.mask = Self::block(rest);
+            self.next_block += 64;
+        }
+        true
+    }
+
+    #[inline(always)]
+    fn next(&mut self) -> Option<usize> {
+        if self.mask == 0 && !self.refill() {
+            return None;
+        }
+        let k = self.mask.trailing_zeros() as usize;
+        self.mask &= self.mask - 1;
+        Some(self.base + k)
+    }
+
+    /// The string whose opening quote is at `i`: its text and the index
+    /// after its closing quote.
+    #[inline(always)]
+    fn string(&mut self, text: &'a str, i: usize) -> Option<(&'a str, usize)> {
+        if self.next()? != i {
+            return None;
+        }
+        let close = self.next()?;
+        Some((text.get(i + 1..close)?, close + 1))
+    }
+}
+
+fn skip_ws(b: &[u8], mut i: usize) -> usize {
+    while let Some(b' ' | b'\t' | b'\n' | b'\r') = b.get(i) {
+        i += 1;
+    }
+    i
+}
+
+/// The end of a number starting at `i`, if it follows the JSON grammar,
+/// and whether it is an integer.
+fn number_end(b: &[u8], mut i: usize) -> Option<(usize, bool)> {
+    let digits = |mut i: usize| {
+        while b.get(i).is_some_and(u8::is_ascii_digit) {
+            i += 1;
+        }
+        i
+    };
+    if b.get(i) == Some(&b'-') {
+        i += 1;
+    }
+    match b.get(i)? {
+        b'0' => i += 1,
+        b'1'..=b'9' => i = digits(i + 1),
+        _ => return None,
+    }
+    let mut integer = true;
+    if b.get(i) == Some(&b'.') {
+        integer = false;
+        let end = digits(i + 1);
+        if end == i + 1 {
+            return None;
+        }
+        i = end;
+    }
+    if let Some(b'e' | b'E') = b.get(i) {
+        integer = false;
+        i += 1;
+        if let Some(b'+' | b'-') = b.get(i) {
+            i += 1;
+        }
+        let end = digits(i);
+        if end == i {
+            return None;
+        }
+        i = end;
+    }
+    Some((i, integer))
+}
+
+/// The common case of [`scan`], fast: a flat object of strings without
+/// escapes, numbers and literals. Calls `f` for each member in order and
+/// returns true; returns false as soon as the line is anything else
+/// (escapes, nested values, any error), after which the caller must discard
+/// what `f` saw and use [`scan`], which decides and explains. For a line it
+/// accepts, it hands `f` exactly the members `scan` would.
+pub(crate) fn scan_plain<'a, F>(text: &'a str, mut f: F) -> bool
+where
+    F: FnMut(&'a str, Val<'a>),
+{
+    let b = text.as_bytes();
+    if memchr::memchr(b'\\', b).is_some() {
+        return false;
+    }
+    let mut quotes = Quotes::new(b);
+    let mut i = skip_ws(b, 0);
+    if b.get(i) != Some(&b'{') {
+        return false;
+    }
+    i = skip_ws(b, i + 1);
+    loop {
+        if b.get(i) != Some(&b'"') {
+            return false;
+        }
+        let Some((key, after)) = quotes.string(text, i) else {
+            return false;
+        };
+        i = skip_ws(b, after);
+        if b.get(i) != Some(&b':') {
+            return false;
+        }
+        i = skip_ws(b, i + 1);
+        let val = match b.get(i) {
+            Some(b'"') => match quotes.string(text, i) {
+                Some((s, after)) => {
+                    i = after;
+                    Val::Str(Cow::Borrowed(s))
+                }
+                None => return false,
+            },
+            Some(b'-' | b'0'..=b'9') => {
+                let Some((end, integer)) = number_end(b, i) else {
+                    return false;
+                };
+                let Some(v) = text.get(i..end).and_then(|t| number_val(t, integer)) else {
+                    return false;
+                };
+                i = end;
+                v
+            }
+            Some(b't') if b[i..].starts_with(b"true") => {
+                i += 4;
+                Val::Bool(true)
+            }
+            Some(b'f') if b[i..].starts_with(b"false") => {
+                i += 5;
+                Val::Bool(false)
+            }
+            Some(b'n') if b[i..].starts_with(b"null") => {
+                i += 4;
+                Val::Null
+            }
+            _ => return false,
+        };
+        f(key, val);
+        i = skip_ws(b, i);
+        match b.get(i) {
+            Some(b',') => i = skip_ws(b, i + 1),
+            Some(b'}') => {
+                i += 1;
+                break;
+            }
+            _ => return false,
+        }
+    }
+    skip_ws(b, i) == b.len()
 }
 
 /// All members of an object (for lookups by configured name).
@@ -436,6 +667,7 @@ mod tests {
             rng
         };
         let mut checked = 0;
+        let mut accepted_plain = 0;
         for text in corpus {
             for line in text.lines() {
                 for _ in 0..400 {
@@ -458,6 +690,12 @@ mod tests {
                     if m.bytes().any(|b| b < 0x20) {
                         continue;
                     }
+                    let mut plain = Vec::new();
+                    if scan_plain(&m, |k, v| plain.push((k.to_string(), v))) {
+                        let general = all(&m).unwrap();
+                        assert_eq!(plain, general, "{m}");
+                        accepted_plain += 1;
+                    }
                     let ours = entries(&m).is_ok();
                     let theirs =
                         serde_json::from_str::<serde_json::Map<String, serde_json::Value>>(&m)
@@ -468,6 +706,67 @@ mod tests {
             }
         }
         assert!(checked > 1000);
+        assert!(accepted_plain > 100, "{accepted_plain}");
+    }
+
+    #[test]
+    fn integers_read_like_std() {
+        for t in [
+            "0",
+            "7",
+            "1234567890123456789",
+            "9999999999999999999",
+            "18446744073709551615",
+            "-0",
+            "-12",
+        ] {
+            let want = t
+                .parse::<u64>()
+                .map(Val::U)
+                .or_else(|_| t.parse::<i64>().map(Val::I))
+                .unwrap();
+            assert_eq!(number_val(t, true), Some(want), "{t}");
+        }
+    }
+
+    #[test]
+    fn plain_scan_takes_plain_lines_and_leaves_the_rest() {
+        let line = r#" {"a":"x","b":12,"c":-1.5e3,"d":true,"e":false,"f":null,"g":""} "#;
+        let mut seen = Vec::new();
+        assert!(scan_plain(line, |k, v| seen.push((k.to_string(), v))));
+        assert_eq!(seen, all(line).unwrap());
+        for other in [
+            r#"{"a":"x\"y"}"#,
+            r#"{"a":{"b":1}}"#,
+            r#"{"a":[1]}"#,
+            "{}",
+            r#"{"a":1e999}"#,
+            r#"{"a":1}x"#,
+            r#"{"a":"x"#,
+        ] {
+            assert!(!scan_plain(other, |_, _| {}), "{other}");
+        }
+    }
+
+    #[test]
+    fn quote_positions_match_a_naive_scan() {
+        let mut rng = 0x2545_f491_4f6c_dd1du64;
+        for len in [0, 1, 7, 8, 63, 64, 65, 130, 300] {
+            for _ in 0..50 {
+                let v: Vec<u8> = (0..len)
+                    .map(|_| {
+                        rng ^= rng << 13;
+                        rng ^= rng >> 7;
+                        rng ^= rng << 17;
+                        [b'a', b'"', 0x22 ^ 0x80, 0xa2, 0x21, 0x23, 0x00, 0xff][(rng % 8) as usize]
+                    })
+                    .collect();
+                let mut q = Quotes::new(&v);
+                let got: Vec<usize> = std::iter::from_fn(|| q.next()).collect();
+                let want: Vec<usize> = (0..v.len()).filter(|&i| v[i] == b'"').collect();
+                assert_eq!(got, want, "{v:?}");
+            }
+        }
     }
 
     #[test]

@@ -205,3 +205,81 @@ fn line_reader_is_send() {
     let r = LineReader::new(Input::from_reader("-", Cursor::new(Vec::new())), 1);
     assert_send(&r);
 }
+
+/// Hands out at most `step` bytes per read, so line ends fall anywhere
+/// relative to the reader's buffer.
+struct Dribble {
+    data: Vec<u8>,
+    at: usize,
+    step: usize,
+}
+
+impl Read for Dribble {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = buf.len().min(self.step).min(self.data.len() - self.at);
+        buf[..n].copy_from_slice(&self.data[self.at..self.at + n]);
+        self.at += n;
+        Ok(n)
+    }
+}
+
+/// Block reading gives exactly the lines, numbers and truncation of
+/// line-by-line reading, wherever lines and reads split.
+#[test]
+fn blocks_hold_the_same_lines_as_next_line() {
+    let mut rng = 0x9e37_79b9_7f4a_7c15u64;
+    let mut next = move || {
+        rng ^= rng << 13;
+        rng ^= rng >> 7;
+        rng ^= rng << 17;
+        rng
+    };
+    for round in 0..300 {
+        let mut data = Vec::new();
+        for _ in 0..(next() % 40) {
+            let len = [0, 1, 5, 9, 10, 11, 12, 30][(next() % 8) as usize];
+            data.extend((0..len).map(|i| b'a' + (i % 26) as u8));
+            match next() % 4 {
+                0 => data.extend_from_slice(b"\r\n"),
+                1 => data.push(b'\r'),
+                _ => data.push(b'\n'),
+            }
+        }
+        if next() % 2 == 0 {
+            data.extend_from_slice(b"tail");
+        }
+        let max = [1, 9, 10, 11, 100][(round % 5) as usize];
+        let step = 1 + (next() % 20) as usize;
+        let open = || {
+            Input::from_reader(
+                "t",
+                Dribble {
+                    data: data.clone(),
+                    at: 0,
+                    step,
+                },
+            )
+        };
+        let want = collect(LineReader::new(open(), max));
+        let mut r = LineReader::new(open(), max);
+        let mut got = Vec::new();
+        let target = 1 + (next() % 64) as usize;
+        loop {
+            let (mut block, mut spans) = (Vec::new(), Vec::new());
+            let more = r.read_block(&mut block, &mut spans, target).unwrap();
+            for s in &spans {
+                let text = String::from_utf8_lossy(&block[s.start..s.end]).into_owned();
+                got.push((s.number, text, s.truncated));
+            }
+            if !more {
+                break;
+            }
+        }
+        assert_eq!(
+            got,
+            want,
+            "max {max}, step {step}, {:?}",
+            String::from_utf8_lossy(&data)
+        );
+    }
+}

@@ -23,9 +23,8 @@ use crate::InventoryConfig;
 use crate::hash::Seeded;
 use crate::host;
 use crate::learn::{Limits, Resolved, Trie};
-use crate::sensitive::KindSet;
 use crate::stats::{self, Scratch, Stats};
-use crate::template::{OVERFLOW, Seg, Templater};
+use crate::template::{OVERFLOW, PathTemplate};
 
 /// Per-host overflow endpoints allowed before folding into host `*`.
 const OVERFLOW_HOSTS: usize = 1024;
@@ -53,10 +52,7 @@ struct Entry {
 #[derive(Debug, Default)]
 struct Buffers {
     host: String,
-    tpl: String,
     key: String,
-    segs: Vec<Seg>,
-    templater: Templater,
     stats: Scratch,
     /// (raw host, normalised and aliased host), replaced round-robin.
     hosts: Vec<(Box<str>, Box<str>)>,
@@ -228,6 +224,8 @@ pub struct Inventory {
     buf: Buffers,
     walks: HashMap<Box<str>, Walk, Seeded>,
     resolved: OnceLock<Resolved>,
+    /// The current call's template when `observe` computes it itself.
+    path: PathTemplate,
 }
 
 impl Inventory {
@@ -254,6 +252,7 @@ impl Inventory {
             buf: Buffers::default(),
             walks: HashMap::default(),
             resolved: OnceLock::new(),
+            path: PathTemplate::default(),
         }
     }
 
@@ -261,6 +260,27 @@ impl Inventory {
     /// statistics and returns its key. The key is what the template is *so
     /// far*; [`Inventory::canonical`] maps it to the learned one.
     pub fn observe(&mut self, call: &CallRecord<'_>) -> &EndpointKey {
+        let mut path = std::mem::take(&mut self.path);
+        path.set(&call.path);
+        let idx = self.observe_at(call, &path);
+        self.path = path;
+        &self.table.entries[idx].key
+    }
+
+    /// [`Inventory::observe`] with the path's template already computed
+    /// (`path` must be [`PathTemplate::set`] from `call.path`). Templating
+    /// is a pure function of the path, so a pipeline computes it on its
+    /// parallel parse workers and leaves the ordered stage only the lookups.
+    pub fn observe_templated(
+        &mut self,
+        call: &CallRecord<'_>,
+        path: &PathTemplate,
+    ) -> &EndpointKey {
+        let idx = self.observe_at(call, path);
+        &self.table.entries[idx].key
+    }
+
+    fn observe_at(&mut self, call: &CallRecord<'_>, path: &PathTemplate) -> usize {
         if self.resolved.get().is_some() {
             self.resolved.take();
         }
@@ -268,9 +288,6 @@ impl Inventory {
         let ok = stats::is_answered(call.status);
         let method = method_name(call.method.as_ref());
         b.set_host(call.host.as_deref().unwrap_or(""), &self.aliases);
-        let mut kinds = KindSet::default();
-        b.templater
-            .write(&call.path, &mut b.tpl, &mut b.segs, &mut kinds);
 
         b.static_key.clear();
         b.static_key.push_str(method);
@@ -278,7 +295,7 @@ impl Inventory {
         b.static_key.push_str(&b.host);
         b.static_key.push(' ');
         let tpl_start = b.static_key.len();
-        b.static_key.push_str(&b.tpl);
+        b.static_key.push_str(&path.tpl);
 
         let t = &mut self.table;
         let idx = match self.walks.get_mut(b.static_key.as_str()) {
@@ -297,7 +314,7 @@ impl Inventory {
                 b.key.push_str(&b.static_key[..tpl_start]);
                 let replayable =
                     self.trie
-                        .walk(&b.host, &b.tpl, &b.segs, ok, &mut b.key, &mut b.nodes);
+                        .walk(&b.host, &path.tpl, &path.segs, ok, &mut b.key, &mut b.nodes);
                 let idx = t.entry(b, method, tpl_start, ok);
                 if replayable && !t.entries[idx].overflow {
                     if self.walks.len() >= WALK_CACHE {
@@ -316,9 +333,8 @@ impl Inventory {
                 idx
             }
         };
-        let entry = &mut t.entries[idx];
-        entry.stats.record(call, kinds, &mut b.stats);
-        &entry.key
+        t.entries[idx].stats.record(call, path.kinds, &mut b.stats);
+        idx
     }
 
     fn resolution(&self) -> &Resolved {

@@ -40,6 +40,7 @@ use serde::Deserialize;
 
 pub use catalog::Inventory;
 pub use host::normalize_host;
+pub use template::PathTemplate;
 
 /// How the inventory learns and how large it may grow.
 #[derive(Debug, Clone, Deserialize)]

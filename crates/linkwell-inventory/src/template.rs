@@ -77,8 +77,33 @@ pub(crate) struct Seg {
     pub(crate) end: u32,
 }
 
+/// The static template of one path with what the inventory needs from it
+/// (segment bounds, sensitive kinds seen in the path). Reused from call to
+/// call, so computing one allocates nothing once warm.
+#[derive(Debug, Default, Clone)]
+pub struct PathTemplate {
+    pub(crate) tpl: String,
+    pub(crate) segs: Vec<Seg>,
+    pub(crate) kinds: KindSet,
+    templater: Templater,
+}
+
+impl PathTemplate {
+    /// Replaces the contents with the template of `path`.
+    pub fn set(&mut self, path: &str) {
+        self.kinds = KindSet::default();
+        self.templater
+            .write(path, &mut self.tpl, &mut self.segs, &mut self.kinds);
+    }
+
+    /// The template text (`/v1/accounts/{id}`).
+    pub fn as_str(&self) -> &str {
+        &self.tpl
+    }
+}
+
 /// Reusable scratch space so templating does not allocate per call.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 pub(crate) struct Templater {
     dec: Vec<u8>,
 }

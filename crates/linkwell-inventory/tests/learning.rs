@@ -396,3 +396,43 @@ fn hostile_input_stays_bounded() {
             .any(|e| e.method == "OTHER" && e.template == "/{overflow}")
     );
 }
+
+/// A template computed elsewhere (the scan's parse workers) files calls
+/// exactly as `observe` does, through learning and the final merge.
+#[test]
+fn observe_templated_matches_observe() {
+    let (mut a, mut b) = (inv(), inv());
+    let mut path = linkwell_inventory::PathTemplate::default();
+    let users = names(80);
+    let mut calls = Vec::new();
+    for (i, u) in users.iter().enumerate() {
+        calls.push(call(
+            "GET",
+            "api.example.com",
+            &format!("/v1/users/{u}/profile"),
+            200,
+        ));
+        calls.push(call(
+            "POST",
+            "API.example.com:443",
+            &format!("/v1/accounts/{i}/payments?x=1"),
+            201,
+        ));
+        calls.push(call(
+            "GET",
+            "api.example.com",
+            "/v1/cards/4111111111111111",
+            404,
+        ));
+    }
+    for c in &calls {
+        let ka = a.observe(c).clone();
+        path.set(&c.path);
+        let kb = b.observe_templated(c, &path).clone();
+        assert_eq!(ka, kb);
+    }
+    assert_eq!(path.as_str(), "/v1/cards/{id}");
+    let (ea, eb) = (a.finish(), b.finish());
+    assert_eq!(format!("{ea:?}"), format!("{eb:?}"));
+    assert!(ea.iter().any(|e| e.template == "/v1/users/{param}/profile"));
+}

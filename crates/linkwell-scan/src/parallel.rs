@@ -12,6 +12,9 @@
 //! thread, which takes chunks back in their original order. Records travel
 //! as owned `CallRecord<'static>` buffers that the main thread hands back to
 //! the worker for reuse, so after warm-up a call costs no allocation to move.
+//! With only two cores the ordered stage bounds the whole scan, so every
+//! step that is a pure function of one line runs on the workers: parsing,
+//! and the inventory's path templating ([`PathTemplate`]).
 //! Every channel is bounded: a slow consumer stalls the producers, memory
 //! does not grow.
 
@@ -19,8 +22,9 @@ use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
 use std::thread::JoinHandle;
 
 use linkwell_core::{CallRecord, SourceFormat, SourceRef};
-use linkwell_ingest::reader::LineReader;
+use linkwell_ingest::reader::{LineReader, LineSpan};
 use linkwell_ingest::{IngestConfig, detect, parse_line};
+use linkwell_inventory::PathTemplate;
 
 /// Bytes of line data per chunk before it is handed over.
 const CHUNK_BYTES: usize = 1 << 20;
@@ -28,13 +32,6 @@ const CHUNK_BYTES: usize = 1 << 20;
 const IN_FLIGHT: usize = 2;
 /// Lines looked at to recognise a format.
 const DETECT_LINES: usize = 20;
-
-struct LineSpan {
-    number: u64,
-    start: usize,
-    end: usize,
-    truncated: bool,
-}
 
 #[derive(Default)]
 struct Chunk {
@@ -49,6 +46,9 @@ impl Chunk {
     }
 }
 
+/// Record and template buffers on their way back to a worker.
+type Buffers = (Vec<CallRecord<'static>>, Vec<PathTemplate>);
+
 enum ToWorker {
     Chunk(Chunk),
     Error(std::io::Error),
@@ -58,6 +58,8 @@ enum ToWorker {
 pub(crate) struct Parsed {
     /// `records[..len]` are this chunk's calls; the rest are spare buffers.
     pub(crate) records: Vec<CallRecord<'static>>,
+    /// `paths[i]` is the template of `records[i].path`.
+    pub(crate) paths: Vec<PathTemplate>,
     pub(crate) len: usize,
     /// Lines that did not parse: (line number, reason).
     pub(crate) rejects: Vec<(u64, String)>,
@@ -84,7 +86,7 @@ pub(crate) enum FormatChoice {
 pub(crate) struct Pipeline {
     pub(crate) format: Receiver<FormatChoice>,
     outputs: Vec<Receiver<FromWorker>>,
-    recycle: Vec<SyncSender<Vec<CallRecord<'static>>>>,
+    recycle: Vec<SyncSender<Buffers>>,
     threads: Vec<JoinHandle<()>>,
     next: usize,
 }
@@ -139,9 +141,13 @@ impl Pipeline {
     }
 
     /// Returns a chunk's record buffers to the worker that filled them.
-    pub(crate) fn give_back(&mut self, records: Vec<CallRecord<'static>>) {
+    pub(crate) fn give_back(
+        &mut self,
+        records: Vec<CallRecord<'static>>,
+        paths: Vec<PathTemplate>,
+    ) {
         let i = (self.next + self.outputs.len() - 1) % self.outputs.len();
-        let _ = self.recycle[i].try_send(records);
+        let _ = self.recycle[i].try_send((records, paths));
     }
 
     /// Stops every thread (dropping channels unblocks them) and waits.
@@ -165,18 +171,22 @@ fn read(
 ) {
     let mut format = forced;
     let mut seq = 0usize;
-    let mut chunk = Chunk::default();
+    let fresh = || Chunk {
+        // A block read may pass the target by up to one read buffer.
+        data: Vec::with_capacity(CHUNK_BYTES + (64 << 10)),
+        lines: Vec::with_capacity(CHUNK_BYTES / 256),
+        bytes_read: 0,
+    };
+    let mut chunk = fresh();
     let send = |format: SourceFormat, msg: ToWorker, seq: &mut usize| {
         let ok = workers[*seq % workers.len()].send((format, msg)).is_ok();
         *seq += 1;
         ok
     };
     loop {
-        let line = reader.next_line();
-        let done = line.is_none();
-        match line {
-            None => {}
-            Some(Err(e)) => {
+        let done = match reader.read_block(&mut chunk.data, &mut chunk.lines, CHUNK_BYTES) {
+            Ok(more) => !more,
+            Err(e) => {
                 if let Some(f) = format {
                     send(f, ToWorker::Error(e), &mut seq);
                 } else {
@@ -184,17 +194,7 @@ fn read(
                 }
                 return;
             }
-            Some(Ok(l)) => {
-                let start = chunk.data.len();
-                chunk.data.extend_from_slice(l.bytes);
-                chunk.lines.push(LineSpan {
-                    number: l.number,
-                    start,
-                    end: chunk.data.len(),
-                    truncated: l.truncated,
-                });
-            }
-        }
+        };
         if chunk.data.len() >= CHUNK_BYTES || done {
             chunk.bytes_read = reader.bytes_read();
             let f = match format {
@@ -218,7 +218,12 @@ fn read(
                     reason: "forced with --format".into(),
                 });
             }
-            if !send(f, ToWorker::Chunk(std::mem::take(&mut chunk)), &mut seq) || done {
+            if !send(
+                f,
+                ToWorker::Chunk(std::mem::replace(&mut chunk, fresh())),
+                &mut seq,
+            ) || done
+            {
                 return;
             }
         }
@@ -228,7 +233,7 @@ fn read(
 fn work(
     rx: &Receiver<(SourceFormat, ToWorker)>,
     tx: &SyncSender<FromWorker>,
-    recycled: &Receiver<Vec<CallRecord<'static>>>,
+    recycled: &Receiver<Buffers>,
     input: u32,
     cfg: &IngestConfig,
 ) {
@@ -240,8 +245,10 @@ fn work(
                 return;
             }
         };
+        let (records, paths) = recycled.try_recv().unwrap_or_default();
         let mut out = Parsed {
-            records: recycled.try_recv().unwrap_or_default(),
+            records,
+            paths,
             len: 0,
             rejects: Vec::new(),
             raw: None,
@@ -302,6 +309,14 @@ fn parse_one(
                 input,
                 line: span.number,
             };
+            match out.paths.get_mut(out.len) {
+                Some(p) => p.set(&rec.path),
+                None => {
+                    let mut p = PathTemplate::default();
+                    p.set(&rec.path);
+                    out.paths.push(p);
+                }
+            }
             match out.records.get_mut(out.len) {
                 Some(slot) => slot.assign_from(&rec),
                 None => out.records.push(rec.into_owned()),

@@ -8,8 +8,8 @@ use linkwell_engine::Engine;
 use linkwell_engine::incidents::sort_findings;
 use linkwell_ingest::reader::{Input, LineReader, read_to_string_capped};
 use linkwell_ingest::{ParseError, har};
-use linkwell_inventory::Inventory;
 use linkwell_inventory::openapi::{self, Spec};
+use linkwell_inventory::{Inventory, PathTemplate};
 
 use crate::ScanOutput;
 use crate::clients::Clients;
@@ -85,17 +85,33 @@ struct Run<'c, 's> {
     sink: Option<&'s mut dyn CallSink>,
     summary: ScanSummary,
     rejected: Vec<RejectedLine>,
+    /// Template buffer for calls not templated by a parse worker (HAR).
+    path: PathTemplate,
 }
 
 impl Run<'_, '_> {
     fn accept(&mut self, rec: &CallRecord<'_>, input: &mut InputSummary) -> Result<(), ScanError> {
+        let mut path = std::mem::take(&mut self.path);
+        path.set(&rec.path);
+        let r = self.accept_templated(rec, &path, input);
+        self.path = path;
+        r
+    }
+
+    /// [`Run::accept`] with the path's template computed by the caller.
+    fn accept_templated(
+        &mut self,
+        rec: &CallRecord<'_>,
+        path: &PathTemplate,
+        input: &mut InputSummary,
+    ) -> Result<(), ScanError> {
         input.parsed += 1;
         self.summary.parsed += 1;
         self.summary.calls += 1;
         let t = rec.time;
         self.summary.first_seen = Some(self.summary.first_seen.map_or(t, |f| f.min(t)));
         self.summary.last_seen = Some(self.summary.last_seen.map_or(t, |l| l.max(t)));
-        let key = self.inventory.observe(rec);
+        let key = self.inventory.observe_templated(rec, path);
         let verdict = self.engine.process(rec, key);
         if let Some(sink) = self.sink.as_deref_mut() {
             sink.call(rec, key, &verdict).map_err(ScanError::Sink)?;
@@ -135,6 +151,7 @@ pub fn scan(
         sink: opts.sink,
         summary: ScanSummary::default(),
         rejected: Vec::new(),
+        path: PathTemplate::default(),
     };
     let mut summaries = Vec::new();
     for (idx, path) in inputs.iter().enumerate() {
@@ -325,14 +342,14 @@ fn consume(
             }
             text.push_str(&raw);
         }
-        for rec in &parsed.records[..parsed.len] {
-            run.accept(rec, summary)?;
+        for (rec, path) in parsed.records[..parsed.len].iter().zip(&parsed.paths) {
+            run.accept_templated(rec, path, summary)?;
         }
         for (line, reason) in parsed.rejects {
             run.reject(summary, line, reason);
         }
         progress.advanced(parsed.bytes_read, summary.parsed + summary.rejected);
-        pipeline.give_back(parsed.records);
+        pipeline.give_back(parsed.records, parsed.paths);
     }
     Ok(har_text)
 }

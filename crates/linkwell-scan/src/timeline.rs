@@ -14,6 +14,10 @@ const OUTPUT_BUCKETS: usize = 240;
 pub(crate) struct Timeline {
     width_us: i64,
     buckets: BTreeMap<i64, TimeBucket>,
+    /// The bucket calls are arriving in, not yet in `buckets`. Logs are in
+    /// time order, so nearly every call lands here without a map lookup
+    /// (this runs on the scan's ordered stage, once per call).
+    open: Option<TimeBucket>,
 }
 
 impl Timeline {
@@ -21,6 +25,7 @@ impl Timeline {
         Timeline {
             width_us: 60_000_000,
             buckets: BTreeMap::new(),
+            open: None,
         }
     }
 
@@ -33,7 +38,17 @@ impl Timeline {
     }
 
     pub(crate) fn record(&mut self, t: Timestamp, status: u16, findings: u64) {
-        let b = self.slot(t);
+        let start = t.0.div_euclid(self.width_us) * self.width_us;
+        if self.open.as_ref().is_none_or(|b| b.start.0 != start) {
+            self.close();
+            // Closing may have widened the buckets.
+            let start = t.0.div_euclid(self.width_us) * self.width_us;
+            self.open = Some(TimeBucket {
+                start: Timestamp(start),
+                ..Default::default()
+            });
+        }
+        let Some(b) = self.open.as_mut() else { return };
         b.calls += 1;
         match status {
             400..=499 => b.client_errors += 1,
@@ -41,26 +56,37 @@ impl Timeline {
             _ => {}
         }
         b.findings += findings;
+    }
+
+    /// Adds the open bucket to the map.
+    fn close(&mut self) {
+        let Some(b) = self.open.take() else { return };
+        self.add(&b);
         if self.buckets.len() > MAX_BUCKETS {
             self.coarsen(self.width_us * 2);
         }
+    }
+
+    fn add(&mut self, b: &TimeBucket) {
+        let s = self.slot(b.start);
+        s.calls += b.calls;
+        s.client_errors += b.client_errors;
+        s.server_errors += b.server_errors;
+        s.findings += b.findings;
     }
 
     fn coarsen(&mut self, width: i64) {
         self.width_us = width;
         let old = std::mem::take(&mut self.buckets);
         for (_, b) in old {
-            let s = self.slot(b.start);
-            s.calls += b.calls;
-            s.client_errors += b.client_errors;
-            s.server_errors += b.server_errors;
-            s.findings += b.findings;
+            self.add(&b);
         }
     }
 
     /// At most [`OUTPUT_BUCKETS`] buckets of equal width, empty ones included
     /// so a chart's time axis is honest.
     pub(crate) fn finish(mut self) -> Vec<TimeBucket> {
+        self.close();
         let (Some(first), Some(last)) = (
             self.buckets.keys().next().copied(),
             self.buckets.keys().next_back().copied(),
