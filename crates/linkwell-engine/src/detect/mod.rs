@@ -130,7 +130,10 @@ pub(crate) mod testkit {
 
     use super::Detector;
     use crate::CallContext;
+    use std::sync::LazyLock;
+
     use crate::enrich::Enrichment;
+    use crate::features::{FeatureTracker, Features};
     use crate::state::MemoryState;
 
     /// What the engine gives a detector besides the call: state that lasts
@@ -138,6 +141,9 @@ pub(crate) mod testkit {
     pub(crate) struct Harness {
         pub(crate) state: MemoryState,
         pub(crate) enrich: Enrichment,
+        /// Features are computed per call, as the engine does.
+        pub(crate) tracker: FeatureTracker,
+        pub(crate) features: Features,
     }
 
     impl Default for Harness {
@@ -145,14 +151,14 @@ pub(crate) mod testkit {
             Harness {
                 state: MemoryState::new(100_000),
                 enrich: Enrichment::default(),
+                tracker: FeatureTracker::new(&crate::EngineConfig::default()),
+                features: Features::default(),
             }
         }
     }
 
-    static NO_ENRICHMENT: Enrichment = Enrichment {
-        country: None,
-        asn: None,
-    };
+    static NO_ENRICHMENT: Enrichment = Enrichment::EMPTY;
+    static NO_FEATURES: LazyLock<Features> = LazyLock::new(Features::default);
 
     impl Harness {
         pub(crate) fn run(
@@ -162,10 +168,13 @@ pub(crate) mod testkit {
             endpoint: &EndpointKey,
             out: &mut Vec<Finding>,
         ) {
+            self.tracker
+                .observe(call, endpoint, &self.enrich, &mut self.features);
             let ctx = CallContext {
                 call,
                 endpoint,
                 enrich: &self.enrich,
+                features: &self.features,
             };
             det.inspect(&ctx, &mut self.state, out);
         }
@@ -179,6 +188,7 @@ pub(crate) mod testkit {
                 call,
                 endpoint,
                 enrich: &NO_ENRICHMENT,
+                features: &NO_FEATURES,
             }
         }
     }
