@@ -201,7 +201,7 @@ pub(crate) fn endpoint_hash(k: &EndpointKey) -> u64 {
 /// The identity whose travel is judged: an authenticated principal, or a
 /// login name only when the login succeeded (failed attempts name accounts
 /// the caller does not own).
-fn travel_identity<'a>(call: &'a CallRecord<'_>) -> Option<&'a str> {
+pub(crate) fn travel_identity<'a>(call: &'a CallRecord<'_>) -> Option<&'a str> {
     let id = &call.identity;
     id.principal().or_else(|| {
         (200..300)

@@ -6,9 +6,12 @@
 
 mod abuse;
 mod auth;
+mod behaviour;
+mod bots;
 mod enumeration;
 mod exposure;
 mod injection;
+mod intel;
 mod scanning;
 
 use linkwell_core::{ClientRef, Evidence, Finding, FindingKind, Owasp, Severity};
@@ -37,6 +40,9 @@ pub fn default_detectors(cfg: &EngineConfig) -> Vec<Box<dyn Detector>> {
         Box::new(enumeration::Enumeration::new(cfg)),
         Box::new(exposure::Exposure),
         Box::new(abuse::Abuse::new(cfg)),
+        Box::new(intel::ThreatIntel::new(cfg)),
+        Box::new(behaviour::ImpossibleTravel::new(cfg)),
+        Box::new(bots::Bots::new(cfg)),
     ]
 }
 
@@ -132,7 +138,7 @@ pub(crate) mod testkit {
     use crate::CallContext;
     use std::sync::LazyLock;
 
-    use crate::enrich::Enrichment;
+    use crate::enrich::{Enricher, Enrichment};
     use crate::features::{FeatureTracker, Features};
     use crate::state::MemoryState;
 
@@ -144,6 +150,8 @@ pub(crate) mod testkit {
         /// Features are computed per call, as the engine does.
         pub(crate) tracker: FeatureTracker,
         pub(crate) features: Features,
+        /// When set, fills `enrich` per call as the engine does.
+        pub(crate) enricher: Option<Enricher>,
     }
 
     impl Default for Harness {
@@ -153,6 +161,7 @@ pub(crate) mod testkit {
                 enrich: Enrichment::default(),
                 tracker: FeatureTracker::new(&crate::EngineConfig::default()),
                 features: Features::default(),
+                enricher: None,
             }
         }
     }
@@ -168,6 +177,9 @@ pub(crate) mod testkit {
             endpoint: &EndpointKey,
             out: &mut Vec<Finding>,
         ) {
+            if let Some(e) = self.enricher.as_mut() {
+                e.enrich(call, &mut self.enrich);
+            }
             self.tracker
                 .observe(call, endpoint, &self.enrich, &mut self.features);
             let ctx = CallContext {

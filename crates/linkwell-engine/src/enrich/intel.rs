@@ -137,7 +137,7 @@ impl IntelHits {
     }
 
     pub fn any_kind(&self, kind: IntelKind) -> bool {
-        self.lists().any(|(_, l)| l.kind == kind)
+        self.mask != 0 && self.lists().any(|(_, l)| l.kind == kind)
     }
 }
 
