@@ -129,8 +129,12 @@ pub struct Features {
     pub endpoint_calls: u32,
     pub endpoint_client_error_rate: f32,
     pub endpoint_server_error_rate: f32,
-    /// Share of the endpoint's calls made by browsers.
+    /// Share of the endpoint's successful (below 400) calls made by
+    /// browsers. Failed calls are left out so an attack (stuffing with a
+    /// browser User-Agent) cannot teach the endpoint what is normal.
     pub endpoint_browser_share: f32,
+    /// The endpoint's successful calls in the window (the share's base).
+    pub endpoint_ok_calls: u32,
     pub travel: Option<Travel>,
     /// The session key (principal, or address + User-Agent), hashed.
     pub client_key: u64,
@@ -151,7 +155,8 @@ struct EndpointTrack {
     calls: Window<12>,
     client_errors: Window<12>,
     server_errors: Window<12>,
-    browser: Window<12>,
+    ok: Window<12>,
+    browser_ok: Window<12>,
 }
 
 struct Place {
@@ -333,18 +338,22 @@ impl FeatureTracker {
                 calls: Window::new(win),
                 client_errors: Window::new(win),
                 server_errors: Window::new(win),
-                browser: Window::new(win),
+                ok: Window::new(win),
+                browser_ok: Window::new(win),
             });
         let calls = e.calls.add(now, 1);
         let ce = e
             .client_errors
             .add(now, u32::from((400..500).contains(&call.status)));
         let se = e.server_errors.add(now, u32::from(call.status >= 500));
-        let br = e.browser.add(now, u32::from(ua.is_browser()));
+        let good = call.status < 400;
+        let ok = e.ok.add(now, u32::from(good));
+        let br = e.browser_ok.add(now, u32::from(good && ua.is_browser()));
         out.endpoint_calls = calls;
         out.endpoint_client_error_rate = rate(ce, calls);
         out.endpoint_server_error_rate = rate(se, calls);
-        out.endpoint_browser_share = rate(br, calls);
+        out.endpoint_browser_share = rate(br, ok);
+        out.endpoint_ok_calls = ok;
 
         // Geographic velocity, per identity.
         out.travel = None;
@@ -518,7 +527,7 @@ mod tests {
             } else {
                 200
             };
-            let ua = if i % 2 == 0 {
+            let ua = if i % 3 != 0 {
                 "curl/8"
             } else {
                 "Mozilla/5.0 Chrome/124.0 Safari/537.36"
@@ -533,7 +542,10 @@ mod tests {
         assert_eq!(f.endpoint_calls, 10);
         assert!((f.endpoint_client_error_rate - 0.3).abs() < 1e-6);
         assert!((f.endpoint_server_error_rate - 0.1).abs() < 1e-6);
-        assert!((f.endpoint_browser_share - 0.5).abs() < 1e-6);
+        // Six successful calls, two of them from browsers (the two failed
+        // browser calls do not count).
+        assert_eq!(f.endpoint_ok_calls, 6);
+        assert!((f.endpoint_browser_share - 2.0 / 6.0).abs() < 1e-6);
     }
 
     #[test]

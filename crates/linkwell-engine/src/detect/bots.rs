@@ -6,11 +6,14 @@
 //! `automation_repeat_secs`:
 //!
 //! 1. **A non-browser client on a browser-only flow**: an HTTP library,
-//!    headless browser, app stack or empty User-Agent on an endpoint whose
-//!    traffic is (learned) at least `browser_share` browsers, or that is
-//!    configured in `browser_paths`. APIs that scripts and apps are meant to
-//!    call are not browser-only, so a partner's python-requests on a B2B
-//!    API or okhttp on the mobile endpoints never trip it.
+//!    headless browser or empty User-Agent on an endpoint whose successful
+//!    calls are (learned) at least `browser_share` browsers; on endpoints
+//!    configured in `browser_paths` also app stacks and unknown clients.
+//!    APIs that scripts and apps are meant to call are not browser-only, so
+//!    a partner's python-requests on a B2B API or okhttp on the mobile
+//!    endpoints never trip it; failed calls do not teach the share, so a
+//!    stuffing run with browser User-Agents cannot make a shared login
+//!    endpoint "browser-only".
 //! 2. **Machine-regular timing**: the client's last 16 gaps vary by less
 //!    than `regular_max_cv` at a mean gap of at most
 //!    `regular_max_mean_gap_secs`, while it claims a browser or works a
@@ -115,14 +118,17 @@ fn legacy_tls(version: &str) -> bool {
 }
 
 impl Bots {
-    fn browser_flow(&self, ctx: &CallContext<'_, '_>) -> bool {
-        let f = ctx.features;
+    fn configured_browser_flow(&self, ctx: &CallContext<'_, '_>) -> bool {
         self.cfg
             .browser_paths
             .iter()
             .any(|p| *p == ctx.endpoint.template)
-            || (f.endpoint_calls >= self.cfg.browser_min_calls
-                && f.endpoint_browser_share >= self.cfg.browser_share)
+    }
+
+    fn learned_browser_flow(&self, ctx: &CallContext<'_, '_>) -> bool {
+        let f = ctx.features;
+        f.endpoint_ok_calls >= self.cfg.browser_min_calls
+            && f.endpoint_browser_share >= self.cfg.browser_share
     }
 
     /// The first contradiction between a browser claim and the call, if any.
@@ -225,15 +231,25 @@ impl Detector for Bots {
         {
             return;
         }
-        let browser_flow = self.browser_flow(ctx);
-        if browser_flow && f.ua.is_scripted() {
-            let how = if self.cfg.browser_paths.iter().any(|p| p == template) {
+        let configured = self.configured_browser_flow(ctx);
+        let learned = !configured && self.learned_browser_flow(ctx);
+        let browser_flow = configured || learned;
+        // A learned flow is a statistic, so only the unmistakable programs
+        // count there: an app's own stack or a custom name may be a client
+        // the statistic has not seen enough of (a shared login endpoint).
+        let flag_ua = if configured {
+            f.ua.is_scripted()
+        } else {
+            matches!(f.ua, UaClass::Library | UaClass::Headless | UaClass::Empty)
+        };
+        if browser_flow && flag_ua {
+            let how = if configured {
                 "configured as browser-only".to_string()
             } else {
                 format!(
-                    "{:.0}% of its {} recent calls came from browsers",
+                    "{:.0}% of its {} recent successful calls came from browsers",
                     f.endpoint_browser_share * 100.0,
-                    f.endpoint_calls
+                    f.endpoint_ok_calls
                 )
             };
             self.report(
