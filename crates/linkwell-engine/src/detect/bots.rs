@@ -65,6 +65,14 @@ const HEALTH_SEGMENTS: &[&str] = &[
 const SAW_ACCEPT_LANGUAGE: u8 = 1;
 const SAW_SEC_CH_UA: u8 = 2;
 
+/// One signal to report: why, how bad, how sure.
+struct Hit {
+    reason: Reason,
+    severity: Severity,
+    confidence: f32,
+    explanation: String,
+}
+
 #[derive(Clone, Copy)]
 enum Reason {
     NonBrowserOnBrowserFlow,
@@ -119,10 +127,7 @@ fn legacy_tls(version: &str) -> bool {
 
 impl Bots {
     fn configured_browser_flow(&self, ctx: &CallContext<'_, '_>) -> bool {
-        self.cfg
-            .browser_paths
-            .iter()
-            .any(|p| *p == ctx.endpoint.template)
+        self.cfg.browser_paths.contains(&ctx.endpoint.template)
     }
 
     fn learned_browser_flow(&self, ctx: &CallContext<'_, '_>) -> bool {
@@ -177,11 +182,14 @@ impl Bots {
         ctx: &CallContext<'_, '_>,
         state: &mut dyn SharedState,
         out: &mut Vec<Finding>,
-        reason: Reason,
-        severity: Severity,
-        confidence: f32,
-        explanation: String,
+        hit: Hit,
     ) {
+        let Hit {
+            reason,
+            severity,
+            confidence,
+            explanation,
+        } = hit;
         let f = ctx.features;
         let now = ctx.call.time;
         let key = FLAGGED.key(fmix64(f.client_key ^ (reason as u64 + 1)));
@@ -256,13 +264,15 @@ impl Detector for Bots {
                 ctx,
                 state,
                 out,
-                Reason::NonBrowserOnBrowserFlow,
-                Severity::Medium,
-                0.7,
-                format!(
+                Hit {
+                reason: Reason::NonBrowserOnBrowserFlow,
+                severity: Severity::Medium,
+                confidence: 0.7,
+                explanation:                 format!(
                     "A non-browser client ({}) is driving {template}, a flow only browsers use ({how}): a script working a business flow meant for people.",
                     f.ua.name()
                 ),
+                },
             );
         }
         if let Some(t) = f.timing
@@ -275,16 +285,18 @@ impl Detector for Bots {
                 ctx,
                 state,
                 out,
-                Reason::RegularTiming,
-                Severity::Medium,
-                0.75,
-                format!(
+                Hit {
+                reason: Reason::RegularTiming,
+                severity: Severity::Medium,
+                confidence: 0.75,
+                explanation:                 format!(
                     "The client's last {} calls came every {:.2} s with a variation of {:.1}% (a person's varies by 50% or more): a program on a timer, claiming to be {}.",
                     crate::features::TIMING_GAPS + 1,
                     t.mean_gap_ms / 1000.0,
                     t.cv * 100.0,
                     if f.ua.is_browser() { "a browser" } else { f.ua.name() }
                 ),
+                },
             );
         }
         if let UaClass::Browser { family, major } = f.ua
@@ -294,12 +306,14 @@ impl Detector for Bots {
                 ctx,
                 state,
                 out,
-                Reason::Inconsistent,
-                Severity::Low,
-                0.6,
-                format!(
+                Hit {
+                reason: Reason::Inconsistent,
+                severity: Severity::Low,
+                confidence: 0.6,
+                explanation:                 format!(
                     "The client claims a browser but {why}: an HTTP library wearing a browser's User-Agent."
                 ),
+                },
             );
         }
     }
