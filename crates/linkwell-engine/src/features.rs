@@ -30,7 +30,9 @@ use serde::Deserialize;
 
 use crate::config::EngineConfig;
 use crate::enrich::{Enrichment, GeoPoint, IntelKind};
-use crate::state::{GenMap, Window, ip_hash};
+use crate::fasthash::FastState;
+pub(crate) use crate::fasthash::fast_hash;
+use crate::state::{GenMap, ip_hash};
 use crate::ua::{self, UaClass};
 
 /// Gaps kept per client for the timing feature.
@@ -151,13 +153,61 @@ struct ClientTrack {
     same_request_run: u16,
 }
 
-struct EndpointTrack {
-    calls: Window<12>,
-    client_errors: Window<12>,
-    server_errors: Window<12>,
-    ok: Window<12>,
-    browser_ok: Window<12>,
+/// Counters of one endpoint: calls, 4xx, 5xx, successful, successful from
+/// browsers.
+const CALLS: usize = 0;
+const CLIENT_ERR: usize = 1;
+const SERVER_ERR: usize = 2;
+const OK: usize = 3;
+const BROWSER_OK: usize = 4;
+
+/// Several counts over one sliding window of 12 slots, sharing the slot
+/// arithmetic (one division per call instead of one per counter) and
+/// keeping running totals (no summing of slots per call).
+struct MultiWindow<const C: usize> {
+    slots: [[u32; C]; 12],
+    totals: [u32; C],
+    head: i64,
+    width_us: i64,
 }
+
+impl<const C: usize> MultiWindow<C> {
+    fn new(window_secs: u32) -> Self {
+        MultiWindow {
+            slots: [[0; C]; 12],
+            totals: [0; C],
+            head: i64::MIN,
+            width_us: (i64::from(window_secs.max(1)) * 1_000_000 / 12).max(1),
+        }
+    }
+
+    /// Adds `n` to the counters at `now` and returns the window's totals.
+    fn add(&mut self, now: Timestamp, n: [u32; C]) -> [u32; C] {
+        let slot = now.0.div_euclid(self.width_us);
+        if self.head == i64::MIN || slot - self.head >= 12 {
+            self.slots = [[0; C]; 12];
+            self.totals = [0; C];
+            self.head = slot;
+        }
+        // Late calls (slot <= head) count in the newest slot.
+        while self.head < slot {
+            self.head += 1;
+            let old = &mut self.slots[self.head.rem_euclid(12) as usize];
+            for (t, o) in self.totals.iter_mut().zip(old.iter()) {
+                *t = t.saturating_sub(*o);
+            }
+            *old = [0; C];
+        }
+        let cur = &mut self.slots[self.head.rem_euclid(12) as usize];
+        for i in 0..C {
+            cur[i] = cur[i].saturating_add(n[i]);
+            self.totals[i] = self.totals[i].saturating_add(n[i]);
+        }
+        self.totals
+    }
+}
+
+type EndpointTrack = MultiWindow<5>;
 
 struct Place {
     at: Timestamp,
@@ -170,31 +220,10 @@ struct Place {
 /// Computes [`Features`] per call; see the module docs.
 pub struct FeatureTracker {
     cfg: BehaviourConfig,
-    clients: GenMap<u64, ClientTrack>,
-    endpoints: GenMap<u64, EndpointTrack>,
-    places: GenMap<u64, Place>,
-    ua_cache: GenMap<u64, UaClass>,
-}
-
-/// A word-at-a-time hash for keys built per call (User-Agents, paths):
-/// several times faster than byte-wise FNV on 100-byte strings. Not for
-/// anything an attacker gains by colliding beyond merging two sessions.
-pub(crate) fn fast_hash(bytes: &[u8], seed: u64) -> u64 {
-    const K: u64 = 0x9E37_79B9_7F4A_7C15;
-    let mut h = seed ^ (bytes.len() as u64).wrapping_mul(K);
-    let mut chunks = bytes.chunks_exact(8);
-    for c in &mut chunks {
-        let mut w = [0u8; 8];
-        w.copy_from_slice(c);
-        h = (h ^ u64::from_le_bytes(w)).wrapping_mul(K).rotate_left(29);
-    }
-    let rest = chunks.remainder();
-    if !rest.is_empty() {
-        let mut w = [0u8; 8];
-        w[..rest.len()].copy_from_slice(rest);
-        h = (h ^ u64::from_le_bytes(w)).wrapping_mul(K).rotate_left(29);
-    }
-    linkwell_core::sketch::fmix64(h)
+    clients: GenMap<u64, ClientTrack, FastState>,
+    endpoints: GenMap<u64, EndpointTrack, FastState>,
+    places: GenMap<u64, Place, FastState>,
+    ua_cache: GenMap<u64, UaClass, FastState>,
 }
 
 pub(crate) fn endpoint_hash(k: &EndpointKey) -> u64 {
@@ -334,21 +363,22 @@ impl FeatureTracker {
         let win = self.cfg.error_window_secs;
         let e = self
             .endpoints
-            .entry(endpoint_hash(endpoint), || EndpointTrack {
-                calls: Window::new(win),
-                client_errors: Window::new(win),
-                server_errors: Window::new(win),
-                ok: Window::new(win),
-                browser_ok: Window::new(win),
-            });
-        let calls = e.calls.add(now, 1);
-        let ce = e
-            .client_errors
-            .add(now, u32::from((400..500).contains(&call.status)));
-        let se = e.server_errors.add(now, u32::from(call.status >= 500));
+            .entry(endpoint_hash(endpoint), || EndpointTrack::new(win));
         let good = call.status < 400;
-        let ok = e.ok.add(now, u32::from(good));
-        let br = e.browser_ok.add(now, u32::from(good && ua.is_browser()));
+        let mut n = [0u32; 5];
+        n[CALLS] = 1;
+        n[CLIENT_ERR] = u32::from((400..500).contains(&call.status));
+        n[SERVER_ERR] = u32::from(call.status >= 500);
+        n[OK] = u32::from(good);
+        n[BROWSER_OK] = u32::from(good && ua.is_browser());
+        let totals = e.add(now, n);
+        let (calls, ce, se, ok, br) = (
+            totals[CALLS],
+            totals[CLIENT_ERR],
+            totals[SERVER_ERR],
+            totals[OK],
+            totals[BROWSER_OK],
+        );
         out.endpoint_calls = calls;
         out.endpoint_client_error_rate = rate(ce, calls);
         out.endpoint_server_error_rate = rate(se, calls);
@@ -546,6 +576,21 @@ mod tests {
         // browser calls do not count).
         assert_eq!(f.endpoint_ok_calls, 6);
         assert!((f.endpoint_browser_share - 2.0 / 6.0).abs() < 1e-6);
+    }
+
+    #[test]
+    fn multi_window_slides() {
+        let mut w: MultiWindow<2> = MultiWindow::new(600);
+        let t = |s: i64| Timestamp::from_secs(1_000_000 + s);
+        for s in 0..100 {
+            w.add(t(s), [1, u32::from(s % 2 == 0)]);
+        }
+        assert_eq!(w.add(t(100), [0, 0]), [100, 50]);
+        // Slots are 50 s: at 620 s the window holds 50..99 only.
+        assert_eq!(w.add(t(620), [0, 0]), [50, 25]);
+        assert_eq!(w.add(t(2000), [1, 0]), [1, 0]);
+        // A late call counts in the newest slot.
+        assert_eq!(w.add(t(1990), [1, 1]), [2, 1]);
     }
 
     #[test]

@@ -17,6 +17,7 @@ pub mod config;
 pub mod decide;
 pub mod detect;
 pub mod enrich;
+mod fasthash;
 pub mod features;
 pub mod incidents;
 pub mod state;

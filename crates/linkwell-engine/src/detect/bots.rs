@@ -39,7 +39,7 @@ use crate::CallContext;
 use crate::config::EngineConfig;
 use crate::enrich::IntelKind;
 use crate::features::BehaviourConfig;
-use crate::state::{GenMap, Namespace, SharedState};
+use crate::state::{Namespace, SharedState};
 use crate::ua::{BrowserFamily, UaClass};
 
 const FLAGGED: Namespace = Namespace::new("bots.flagged");
@@ -60,6 +60,9 @@ const HEALTH_SEGMENTS: &[&str] = &[
     "metrics",
     "heartbeat",
 ];
+
+/// Inputs whose recorded headers are learned (files of one scan, listeners).
+const MAX_INPUTS: usize = 65_536;
 
 /// Headers whose absence is judged, as bits of what an input records.
 const SAW_ACCEPT_LANGUAGE: u8 = 1;
@@ -82,15 +85,16 @@ enum Reason {
 
 pub(crate) struct Bots {
     cfg: BehaviourConfig,
-    /// Per input (file, listener): which judged headers it records at all.
-    recorded: GenMap<u32, u8>,
+    /// Per input (file, listener), by index: which judged headers it
+    /// records at all. Inputs beyond [`MAX_INPUTS`] are not learned.
+    recorded: Vec<u8>,
 }
 
 impl Bots {
     pub(crate) fn new(cfg: &EngineConfig) -> Self {
         Bots {
             cfg: cfg.behaviour.clone(),
-            recorded: GenMap::new(4096),
+            recorded: Vec::new(),
         }
     }
 }
@@ -104,9 +108,12 @@ fn header<'c>(call: &'c CallRecord<'_>, name: &str) -> Option<&'c str> {
 }
 
 fn is_health(template: &str) -> bool {
-    template
-        .split('/')
-        .any(|seg| HEALTH_SEGMENTS.iter().any(|h| seg.eq_ignore_ascii_case(h)))
+    template.as_bytes().split(|b| *b == b'/').any(|seg| {
+        (4..=11).contains(&seg.len())
+            && HEALTH_SEGMENTS
+                .iter()
+                .any(|h| seg.eq_ignore_ascii_case(h.as_bytes()))
+    })
 }
 
 /// Whether a `sec-ch-ua` value lists `major` as a version of some brand.
@@ -130,6 +137,18 @@ impl Bots {
         self.cfg.browser_paths.contains(&ctx.endpoint.template)
     }
 
+    /// Health checks, configured exemptions and allow-listed clients.
+    fn exempt(&self, ctx: &CallContext<'_, '_>) -> bool {
+        let template = ctx.endpoint.template.as_str();
+        is_health(template)
+            || self
+                .cfg
+                .automation_exempt_paths
+                .iter()
+                .any(|p| p == template)
+            || ctx.enrich.intel.any_kind(IntelKind::Allow)
+    }
+
     fn learned_browser_flow(&self, ctx: &CallContext<'_, '_>) -> bool {
         let f = ctx.features;
         f.endpoint_ok_calls >= self.cfg.browser_min_calls
@@ -150,9 +169,18 @@ impl Bots {
         } else {
             0
         }) | (if ch.is_some() { SAW_SEC_CH_UA } else { 0 });
-        let rec = self.recorded.entry(call.source.input, || 0);
-        let before = *rec;
-        *rec |= seen;
+        let input = call.source.input as usize;
+        if input >= self.recorded.len() && input < MAX_INPUTS {
+            self.recorded.resize(input + 1, 0);
+        }
+        let before = match self.recorded.get_mut(input) {
+            Some(rec) => {
+                let b = *rec;
+                *rec |= seen;
+                b
+            }
+            None => 0,
+        };
         if let Some(v) = call.tls.as_ref().and_then(|t| t.version.as_deref())
             && legacy_tls(v)
         {
@@ -184,6 +212,11 @@ impl Bots {
         out: &mut Vec<Finding>,
         hit: Hit,
     ) {
+        // Exemptions are checked only once a signal fired: most calls
+        // raise none, and the path test is the costliest part.
+        if self.exempt(ctx) {
+            return;
+        }
         let Hit {
             reason,
             severity,
@@ -229,16 +262,6 @@ impl Detector for Bots {
     ) {
         let f = ctx.features;
         let template = ctx.endpoint.template.as_str();
-        if is_health(template)
-            || self
-                .cfg
-                .automation_exempt_paths
-                .iter()
-                .any(|p| p == template)
-            || ctx.enrich.intel.any_kind(IntelKind::Allow)
-        {
-            return;
-        }
         let configured = self.configured_browser_flow(ctx);
         let learned = !configured && self.learned_browser_flow(ctx);
         let browser_flow = configured || learned;
@@ -265,13 +288,13 @@ impl Detector for Bots {
                 state,
                 out,
                 Hit {
-                reason: Reason::NonBrowserOnBrowserFlow,
-                severity: Severity::Medium,
-                confidence: 0.7,
-                explanation:                 format!(
-                    "A non-browser client ({}) is driving {template}, a flow only browsers use ({how}): a script working a business flow meant for people.",
-                    f.ua.name()
-                ),
+                    reason: Reason::NonBrowserOnBrowserFlow,
+                    severity: Severity::Medium,
+                    confidence: 0.7,
+                    explanation: format!(
+                        "A non-browser client ({}) is driving {template}, a flow only browsers use ({how}): a script working a business flow meant for people.",
+                        f.ua.name()
+                    ),
                 },
             );
         }
@@ -286,16 +309,16 @@ impl Detector for Bots {
                 state,
                 out,
                 Hit {
-                reason: Reason::RegularTiming,
-                severity: Severity::Medium,
-                confidence: 0.75,
-                explanation:                 format!(
-                    "The client's last {} calls came every {:.2} s with a variation of {:.1}% (a person's varies by 50% or more): a program on a timer, claiming to be {}.",
-                    crate::features::TIMING_GAPS + 1,
-                    t.mean_gap_ms / 1000.0,
-                    t.cv * 100.0,
-                    if f.ua.is_browser() { "a browser" } else { f.ua.name() }
-                ),
+                    reason: Reason::RegularTiming,
+                    severity: Severity::Medium,
+                    confidence: 0.75,
+                    explanation: format!(
+                        "The client's last {} calls came every {:.2} s with a variation of {:.1}% (a person's varies by 50% or more): a program on a timer, claiming to be {}.",
+                        crate::features::TIMING_GAPS + 1,
+                        t.mean_gap_ms / 1000.0,
+                        t.cv * 100.0,
+                        if f.ua.is_browser() { "a browser" } else { f.ua.name() }
+                    ),
                 },
             );
         }
@@ -307,12 +330,12 @@ impl Detector for Bots {
                 state,
                 out,
                 Hit {
-                reason: Reason::Inconsistent,
-                severity: Severity::Low,
-                confidence: 0.6,
-                explanation:                 format!(
-                    "The client claims a browser but {why}: an HTTP library wearing a browser's User-Agent."
-                ),
+                    reason: Reason::Inconsistent,
+                    severity: Severity::Low,
+                    confidence: 0.6,
+                    explanation: format!(
+                        "The client claims a browser but {why}: an HTTP library wearing a browser's User-Agent."
+                    ),
                 },
             );
         }

@@ -26,6 +26,7 @@ use std::sync::Arc;
 use linkwell_core::{CallRecord, Severity};
 use serde::Deserialize;
 
+use crate::fasthash::FastState;
 use crate::state::GenMap;
 use geo::{AsnAnswer, CityAnswer, DbRole, Mmdb};
 pub use intel::{BadLine, IntelHits, IntelKind, IntelSet, ListInfo, ListReport};
@@ -194,7 +195,7 @@ pub struct Enricher {
     city: Option<Mmdb>,
     asn: Option<Mmdb>,
     intel: IntelSet,
-    cache: Option<GenMap<IpAddr, Cached>>,
+    cache: Option<GenMap<IpAddr, Cached, FastState>>,
     lookup_errors: u64,
 }
 
@@ -319,9 +320,11 @@ impl Enricher {
             return;
         };
         let ip = ip.to_canonical();
-        let c = if cache.get(&ip).is_some() {
-            // `entry` keeps a hot address in the young generation.
-            cache.entry(ip, Cached::default).clone()
+        // A hit is one probe: hot addresses are not promoted, so an address
+        // is looked up again once per cache generation, which is cheap
+        // next to promoting on every call.
+        let c = if let Some(c) = cache.get(&ip) {
+            c.clone()
         } else {
             let c = self.lookup(ip);
             if let Some(cache) = self.cache.as_mut() {

@@ -5,26 +5,28 @@
 //! a fixed ceiling and forget the least recently active keys first.
 
 use std::collections::HashMap;
-use std::hash::Hash;
+use std::collections::hash_map::RandomState;
+use std::hash::{BuildHasher, Hash};
 
 use linkwell_core::Timestamp;
 
 /// A map that holds at most `cap` keys, approximating LRU with two
 /// generations: new and touched keys live in `young`; when `young` reaches
 /// half the capacity, `old` is dropped and `young` becomes `old`. Every
-/// operation is O(1) and eviction never scans.
-pub struct GenMap<K, V> {
-    young: HashMap<K, V>,
-    old: HashMap<K, V>,
+/// operation is O(1) and eviction never scans. `S` picks the hash
+/// function (per-call maps use a cheaper one than SipHash).
+pub struct GenMap<K, V, S = RandomState> {
+    young: HashMap<K, V, S>,
+    old: HashMap<K, V, S>,
     half: usize,
     evicted: u64,
 }
 
-impl<K: Hash + Eq, V> GenMap<K, V> {
+impl<K: Hash + Eq, V, S: BuildHasher + Default> GenMap<K, V, S> {
     pub fn new(cap: usize) -> Self {
         GenMap {
-            young: HashMap::new(),
-            old: HashMap::new(),
+            young: HashMap::default(),
+            old: HashMap::default(),
             half: (cap / 2).max(1),
             evicted: 0,
         }
