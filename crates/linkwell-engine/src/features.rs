@@ -147,6 +147,10 @@ struct ClientTrack {
     last: Timestamp,
     calls: u32,
     gaps_ms: [u32; TIMING_GAPS],
+    /// Running sum and sum of squares of the gaps in the ring, so the
+    /// timing feature costs the same whatever the ring's length.
+    gap_sum: u64,
+    gap_sumsq: u128,
     n_gaps: u8,
     pos: u8,
     last_request: u64,
@@ -310,6 +314,8 @@ impl FeatureTracker {
             last: now,
             calls: 0,
             gaps_ms: [0; TIMING_GAPS],
+            gap_sum: 0,
+            gap_sumsq: 0,
             n_gaps: 0,
             pos: 0,
             last_request: request ^ 1,
@@ -321,9 +327,20 @@ impl FeatureTracker {
             t.calls = 0;
             t.n_gaps = 0;
             t.pos = 0;
+            t.gap_sum = 0;
+            t.gap_sumsq = 0;
         }
         if t.calls > 0 {
-            t.gaps_ms[usize::from(t.pos)] = (gap_us / 1000).min(i64::from(u32::MAX)) as u32;
+            let slot = &mut t.gaps_ms[usize::from(t.pos)];
+            if usize::from(t.n_gaps) == TIMING_GAPS {
+                let old = u64::from(*slot);
+                t.gap_sum -= old;
+                t.gap_sumsq -= u128::from(old) * u128::from(old);
+            }
+            let gap = (gap_us / 1000).min(i64::from(u32::MAX)) as u64;
+            *slot = gap as u32;
+            t.gap_sum += gap;
+            t.gap_sumsq += u128::from(gap) * u128::from(gap);
             t.pos = ((usize::from(t.pos) + 1) % TIMING_GAPS) as u8;
             t.n_gaps = (t.n_gaps + 1).min(TIMING_GAPS as u8);
         }
@@ -339,25 +356,17 @@ impl FeatureTracker {
         out.session_secs =
             ((t.last.0 - t.session_start.0) / 1_000_000).clamp(0, i64::from(u32::MAX)) as u32;
         out.polling = usize::from(t.same_request_run) >= TIMING_GAPS;
-        out.timing = (usize::from(t.n_gaps) == TIMING_GAPS)
-            .then(|| {
-                let sum: u64 = t.gaps_ms.iter().map(|g| u64::from(*g)).sum();
-                let mean = sum as f64 / TIMING_GAPS as f64;
-                // Gaps under the timestamps' resolution say nothing.
-                (mean >= 1.0).then(|| {
-                    let var = t
-                        .gaps_ms
-                        .iter()
-                        .map(|g| (f64::from(*g) - mean).powi(2))
-                        .sum::<f64>()
-                        / TIMING_GAPS as f64;
-                    Timing {
-                        cv: (var.sqrt() / mean) as f32,
-                        mean_gap_ms: mean as f32,
-                    }
-                })
-            })
-            .flatten();
+        let n = TIMING_GAPS as u64;
+        // Gaps under the timestamps' resolution (mean below 1 ms) say nothing.
+        out.timing = (usize::from(t.n_gaps) == TIMING_GAPS && t.gap_sum >= n).then(|| {
+            // n²·variance = n·Σg² − (Σg)², exact in integers.
+            let spread = (u128::from(n) * t.gap_sumsq)
+                .saturating_sub(u128::from(t.gap_sum) * u128::from(t.gap_sum));
+            Timing {
+                cv: ((spread as f64).sqrt() / t.gap_sum as f64) as f32,
+                mean_gap_ms: (t.gap_sum as f64 / n as f64) as f32,
+            }
+        });
 
         // Endpoint error rates and browser share.
         let win = self.cfg.error_window_secs;
@@ -542,6 +551,28 @@ mod tests {
         assert!(f.timing.is_some_and(|t| t.cv > 0.8), "{:?}", f.timing);
         // The same request every time is polling.
         assert!(f.polling);
+    }
+
+    #[test]
+    fn timing_window_rolls() {
+        let mut ft = FeatureTracker::new(&EngineConfig::default());
+        let e = Enrichment::default();
+        let mut f = Features::default();
+        let mut at = 0;
+        // Twenty slow gaps, then sixteen fast ones: only the fast ones count.
+        for g in std::iter::repeat_n(5000, 20).chain(std::iter::repeat_n(1000, 16)) {
+            ft.observe(&call("192.0.2.9", "x", "/a", 200, at), &key(), &e, &mut f);
+            at += g;
+        }
+        ft.observe(&call("192.0.2.9", "x", "/a", 200, at), &key(), &e, &mut f);
+        let t = f.timing.unwrap_or(Timing {
+            cv: 9.0,
+            mean_gap_ms: 0.0,
+        });
+        assert!(
+            t.cv < 1e-6 && (t.mean_gap_ms - 1000.0).abs() < 1e-3,
+            "{t:?}"
+        );
     }
 
     #[test]
