@@ -29,6 +29,35 @@ impl ThreatIntel {
     }
 }
 
+impl ThreatIntel {
+    /// The gateway flagged the client as Tor (Cloudflare `T1`): the same
+    /// finding as a Tor list hit, with the gateway named as the source.
+    fn gateway_tor(
+        &self,
+        ctx: &CallContext<'_, '_>,
+        state: &mut dyn SharedState,
+        out: &mut Vec<Finding>,
+        ip: std::net::IpAddr,
+    ) {
+        const SOURCE: &str = "gateway:T1";
+        let now = ctx.call.time;
+        let key = SEEN.key(fmix64(
+            ip_hash(ip) ^ linkwell_core::sketch::hash64(SOURCE.as_bytes()),
+        ));
+        if state.marked(key, now) {
+            return;
+        }
+        state.mark(key, now, self.repeat_secs);
+        let kind = IntelKind::Tor;
+        let mut d = Draft::new(FindingKind::ThreatIntel, kind.owasp(), kind.default_severity(), 0.9)
+            .explain(format!(
+                "The client {ip} is a Tor exit node according to the gateway (country code T1): the caller hides where it is."
+            ));
+        d.evidence.add_excerpt(&format!("list:{SOURCE}"));
+        out.push(d.finish(ctx));
+    }
+}
+
 impl Detector for ThreatIntel {
     fn name(&self) -> &'static str {
         "threat-intel"
@@ -41,13 +70,16 @@ impl Detector for ThreatIntel {
         out: &mut Vec<Finding>,
     ) {
         let hits = &ctx.enrich.intel;
-        if hits.is_empty() {
+        if hits.is_empty() && !ctx.enrich.gateway_tor {
             return;
         }
         let Some(ip) = ctx.call.client_ip else {
             return;
         };
         let now = ctx.call.time;
+        if ctx.enrich.gateway_tor && !hits.any_kind(IntelKind::Tor) {
+            self.gateway_tor(ctx, state, out, ip);
+        }
         for (i, list) in hits.lists() {
             if list.kind == IntelKind::Allow {
                 continue;
@@ -148,6 +180,25 @@ mod tests {
         let c = call("2001:db8::1", Method::Get, "/v1/accounts/1", 200, 3700);
         h.run(&mut d, &c, &k, &mut out);
         assert_eq!(out.len(), 5);
+    }
+
+    #[test]
+    fn gateway_tor_flag_without_lists() {
+        let mut h = Harness {
+            enricher: Some(Enricher::default()),
+            ..Default::default()
+        };
+        let mut d = ThreatIntel::new(&EngineConfig::default());
+        let mut out = vec![];
+        let k = key("GET", "/v1/accounts/{id}");
+        for i in 0..3 {
+            let mut c = call("198.51.100.77", Method::Get, "/v1/accounts/1", 200, i);
+            c.country = Some("T1".into());
+            h.run(&mut d, &c, &k, &mut out);
+        }
+        assert_eq!(out.len(), 1);
+        assert!(out[0].explanation.contains("gateway"));
+        assert_eq!(out[0].owasp, Owasp::Api6);
     }
 
     #[test]

@@ -104,6 +104,9 @@ pub struct Enrichment {
     pub location: Option<GeoPoint>,
     /// The threat-intelligence lists the client address is on.
     pub intel: IntelHits,
+    /// The gateway itself says the client is a Tor exit (Cloudflare's
+    /// `ClientCountry` of `T1`), with or without a Tor list configured.
+    pub gateway_tor: bool,
 }
 
 impl Enrichment {
@@ -115,6 +118,7 @@ impl Enrichment {
         city: None,
         location: None,
         intel: IntelHits::NONE,
+        gateway_tor: false,
     };
 }
 
@@ -316,6 +320,10 @@ impl Enricher {
         out.location = None;
         out.as_org = None;
         out.intel.mask = 0;
+        out.gateway_tor = call
+            .country
+            .as_deref()
+            .is_some_and(|c| c.eq_ignore_ascii_case("t1"));
         let (Some(ip), Some(cache)) = (call.client_ip, self.cache.as_mut()) else {
             return;
         };
@@ -392,6 +400,13 @@ mod tests {
         );
         assert_eq!(out.asn, Some(64_500));
         assert!(out.intel.is_empty());
+        assert!(!out.gateway_tor);
+        let tor = CallRecord {
+            country: Some("T1".into()),
+            ..Default::default()
+        };
+        e.enrich(&tor, &mut out);
+        assert!(out.gateway_tor && out.country.is_none());
     }
 
     #[test]
