@@ -135,6 +135,10 @@ pub enum FindingKind {
     ShadowEndpoint,
     ZombieEndpoint,
     Anomaly,
+    /// The client address is on a threat-intelligence list.
+    ThreatIntel,
+    /// A program driving a flow meant for people (OWASP API6).
+    Automation,
 }
 
 impl FindingKind {
@@ -154,6 +158,8 @@ impl FindingKind {
             FindingKind::ShadowEndpoint => "shadow-endpoint",
             FindingKind::ZombieEndpoint => "zombie-endpoint",
             FindingKind::Anomaly => "anomaly",
+            FindingKind::ThreatIntel => "threat-intel",
+            FindingKind::Automation => "automation",
         }
     }
 }

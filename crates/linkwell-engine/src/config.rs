@@ -82,6 +82,11 @@ pub struct EngineConfig {
     pub max_page_size: u64,
     /// A response larger than this (bytes) is flagged as oversized.
     pub max_response_bytes: u64,
+    // enrichment, intel, bots
+    /// `[engine.enrich]`: geolocation databases and threat-intelligence lists.
+    pub enrich: crate::enrich::EnrichConfig,
+    /// `[engine.behaviour]`: sessions, timing, travel and automation thresholds.
+    pub behaviour: crate::features::BehaviourConfig,
 }
 
 impl Default for EngineConfig {
@@ -114,6 +119,9 @@ impl Default for EngineConfig {
             enum_window_secs: 900,
             max_page_size: 1000,
             max_response_bytes: 10 * 1024 * 1024,
+            // enrichment, intel, bots
+            enrich: Default::default(),
+            behaviour: Default::default(),
         }
     }
 }

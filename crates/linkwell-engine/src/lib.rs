@@ -17,14 +17,18 @@ pub mod config;
 pub mod decide;
 pub mod detect;
 pub mod enrich;
+mod fasthash;
+pub mod features;
 pub mod incidents;
 pub mod state;
+pub mod ua;
 
 use linkwell_core::{CallRecord, EndpointKey, Finding, Verdict};
 
 pub use config::{EngineConfig, Mode};
 pub use detect::Detector;
 pub use enrich::{Enricher, Enrichment};
+pub use features::{FeatureTracker, Features};
 pub use incidents::IncidentBook;
 pub use state::{MemoryState, SharedState};
 
@@ -33,6 +37,9 @@ pub struct CallContext<'c, 'a> {
     pub call: &'c CallRecord<'a>,
     pub endpoint: &'c EndpointKey,
     pub enrich: &'c Enrichment,
+    /// Behavioural features of this call (session, timing, endpoint error
+    /// rates, travel), computed before the detectors run.
+    pub features: &'c Features,
 }
 
 /// The per-call engine. Not `Sync`: one engine per pipeline; sensors that
@@ -43,6 +50,8 @@ pub struct Engine {
     state: Box<dyn SharedState>,
     enricher: Enricher,
     enrichment: Enrichment,
+    tracker: FeatureTracker,
+    features: Features,
     book: IncidentBook,
     cfg: EngineConfig,
     scratch: Vec<Finding>,
@@ -63,6 +72,8 @@ impl Engine {
             state,
             enricher: Enricher::default(),
             enrichment: Enrichment::default(),
+            tracker: FeatureTracker::new(&cfg),
+            features: Features::default(),
             book: IncidentBook::new(cfg.max_incidents),
             cfg,
             scratch: Vec::new(),
@@ -71,9 +82,26 @@ impl Engine {
     }
 
     /// Replaces the enrichment sources (geolocation, threat intelligence);
-    /// the caller loads them, the engine only reads them.
+    /// the caller loads them, the engine only reads them. This is also how
+    /// they are reloaded: build a new [`Enricher`] from the new files and
+    /// swap it in between two calls (its lookup cache starts empty).
     pub fn set_enricher(&mut self, enricher: Enricher) {
         self.enricher = enricher;
+    }
+
+    pub fn enricher(&self) -> &Enricher {
+        &self.enricher
+    }
+
+    /// The enrichment of the last call processed.
+    pub fn enrichment(&self) -> &Enrichment {
+        &self.enrichment
+    }
+
+    /// The behavioural features of the last call processed (what the
+    /// learned models will consume).
+    pub fn features(&self) -> &Features {
+        &self.features
     }
 
     /// Judges one call. Findings are returned in the verdict and also folded
@@ -82,10 +110,13 @@ impl Engine {
         self.calls += 1;
         self.scratch.clear();
         self.enricher.enrich(call, &mut self.enrichment);
+        self.tracker
+            .observe(call, endpoint, &self.enrichment, &mut self.features);
         let ctx = CallContext {
             call,
             endpoint,
             enrich: &self.enrichment,
+            features: &self.features,
         };
         for d in &mut self.detectors {
             d.inspect(&ctx, self.state.as_mut(), &mut self.scratch);

@@ -13,11 +13,13 @@
 mod clients;
 mod config;
 mod endpoint_findings;
+mod enrich;
 pub mod latency;
 mod parallel;
 mod pipeline;
 mod timeline;
 
 pub use config::ScanConfig;
+pub use enrich::load_enricher;
 pub use linkwell_core::scan::ScanOutput;
 pub use pipeline::{CallSink, NoProgress, Progress, ScanError, ScanOptions, scan};

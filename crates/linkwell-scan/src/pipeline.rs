@@ -44,6 +44,11 @@ pub enum ScanError {
     HarLineTooLong { path: String, limit: usize },
     #[error("cannot record calls: {0}")]
     Sink(String),
+    #[error("cannot use {path}: {source}")]
+    Enrich {
+        path: String,
+        source: linkwell_engine::enrich::EnrichError,
+    },
 }
 
 /// Where a long scan reports how far it got (the CLI draws a bar).
@@ -52,6 +57,9 @@ pub trait Progress {
     fn format_chosen(&self, _name: &str, _format: SourceFormat, _detected: bool, _reason: &str) {}
     fn advanced(&self, _bytes_read: u64, _lines: u64) {}
     fn input_finished(&self, _name: &str) {}
+    /// Something the user should know that does not stop the scan (bad
+    /// lines in a threat-intelligence list).
+    fn warning(&self, _message: &str) {}
 }
 
 pub struct NoProgress;
@@ -142,10 +150,14 @@ pub fn scan(
     cfg: &ScanConfig,
 ) -> Result<ScanOutput, ScanError> {
     let started = Instant::now();
+    let mut engine = Engine::new(cfg.engine.clone());
+    if let Some(enricher) = crate::enrich::load_enricher(&cfg.engine.enrich, opts.progress)? {
+        engine.set_enricher(enricher);
+    }
     let mut run = Run {
         cfg,
         inventory: Inventory::new(cfg.inventory.clone()),
-        engine: Engine::new(cfg.engine.clone()),
+        engine,
         timeline: Timeline::new(),
         clients: Clients::new(),
         sink: opts.sink,

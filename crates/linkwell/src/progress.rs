@@ -60,6 +60,13 @@ impl Progress for Bar {
             .suspend(|| eprintln!("{name}: format {format} ({how}: {reason})"));
     }
 
+    fn warning(&self, message: &str) {
+        if self.quiet {
+            return;
+        }
+        self.bar.suspend(|| eprintln!("warning: {message}"));
+    }
+
     fn advanced(&self, bytes_read: u64, _lines: u64) {
         self.bar.set_position(bytes_read);
     }

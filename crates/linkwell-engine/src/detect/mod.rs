@@ -6,9 +6,12 @@
 
 mod abuse;
 mod auth;
+mod behaviour;
+mod bots;
 mod enumeration;
 mod exposure;
 mod injection;
+mod intel;
 mod scanning;
 
 use linkwell_core::{ClientRef, Evidence, Finding, FindingKind, Owasp, Severity};
@@ -37,6 +40,9 @@ pub fn default_detectors(cfg: &EngineConfig) -> Vec<Box<dyn Detector>> {
         Box::new(enumeration::Enumeration::new(cfg)),
         Box::new(exposure::Exposure),
         Box::new(abuse::Abuse::new(cfg)),
+        Box::new(intel::ThreatIntel::new(cfg)),
+        Box::new(behaviour::ImpossibleTravel::new(cfg)),
+        Box::new(bots::Bots::new(cfg)),
     ]
 }
 
@@ -130,7 +136,10 @@ pub(crate) mod testkit {
 
     use super::Detector;
     use crate::CallContext;
-    use crate::enrich::Enrichment;
+    use std::sync::LazyLock;
+
+    use crate::enrich::{Enricher, Enrichment};
+    use crate::features::{FeatureTracker, Features};
     use crate::state::MemoryState;
 
     /// What the engine gives a detector besides the call: state that lasts
@@ -138,6 +147,11 @@ pub(crate) mod testkit {
     pub(crate) struct Harness {
         pub(crate) state: MemoryState,
         pub(crate) enrich: Enrichment,
+        /// Features are computed per call, as the engine does.
+        pub(crate) tracker: FeatureTracker,
+        pub(crate) features: Features,
+        /// When set, fills `enrich` per call as the engine does.
+        pub(crate) enricher: Option<Enricher>,
     }
 
     impl Default for Harness {
@@ -145,14 +159,15 @@ pub(crate) mod testkit {
             Harness {
                 state: MemoryState::new(100_000),
                 enrich: Enrichment::default(),
+                tracker: FeatureTracker::new(&crate::EngineConfig::default()),
+                features: Features::default(),
+                enricher: None,
             }
         }
     }
 
-    static NO_ENRICHMENT: Enrichment = Enrichment {
-        country: None,
-        asn: None,
-    };
+    static NO_ENRICHMENT: Enrichment = Enrichment::EMPTY;
+    static NO_FEATURES: LazyLock<Features> = LazyLock::new(Features::default);
 
     impl Harness {
         pub(crate) fn run(
@@ -162,10 +177,16 @@ pub(crate) mod testkit {
             endpoint: &EndpointKey,
             out: &mut Vec<Finding>,
         ) {
+            if let Some(e) = self.enricher.as_mut() {
+                e.enrich(call, &mut self.enrich);
+            }
+            self.tracker
+                .observe(call, endpoint, &self.enrich, &mut self.features);
             let ctx = CallContext {
                 call,
                 endpoint,
                 enrich: &self.enrich,
+                features: &self.features,
             };
             det.inspect(&ctx, &mut self.state, out);
         }
@@ -179,6 +200,7 @@ pub(crate) mod testkit {
                 call,
                 endpoint,
                 enrich: &NO_ENRICHMENT,
+                features: &NO_FEATURES,
             }
         }
     }

@@ -5,33 +5,35 @@
 //! a fixed ceiling and forget the least recently active keys first.
 
 use std::collections::HashMap;
-use std::hash::Hash;
+use std::collections::hash_map::RandomState;
+use std::hash::{BuildHasher, Hash};
 
 use linkwell_core::Timestamp;
 
 /// A map that holds at most `cap` keys, approximating LRU with two
 /// generations: new and touched keys live in `young`; when `young` reaches
 /// half the capacity, `old` is dropped and `young` becomes `old`. Every
-/// operation is O(1) and eviction never scans.
+/// operation is O(1) and eviction never scans. `S` picks the hash
+/// function (per-call maps use a cheaper one than SipHash).
 ///
 /// The young generation is allocated at its full size up front (only its
 /// control bytes are touched until used), so it never rehashes while the
 /// engine is judging a call; and when values have no drop glue, dropping a
 /// generation is one deallocation. Together that keeps the worst call
 /// short even while an attack churns through millions of keys.
-pub struct GenMap<K, V> {
-    young: HashMap<K, V>,
-    old: HashMap<K, V>,
+pub struct GenMap<K, V, S = RandomState> {
+    young: HashMap<K, V, S>,
+    old: HashMap<K, V, S>,
     half: usize,
     evicted: u64,
 }
 
-impl<K: Hash + Eq, V> GenMap<K, V> {
+impl<K: Hash + Eq, V, S: BuildHasher + Default> GenMap<K, V, S> {
     pub fn new(cap: usize) -> Self {
         let half = (cap / 2).max(1);
         GenMap {
-            young: HashMap::with_capacity(half),
-            old: HashMap::new(),
+            young: HashMap::with_capacity_and_hasher(half, S::default()),
+            old: HashMap::default(),
             half,
             evicted: 0,
         }
@@ -43,7 +45,10 @@ impl<K: Hash + Eq, V> GenMap<K, V> {
             let prior = self.old.remove(&key);
             if self.young.len() >= self.half {
                 self.evicted += self.old.len() as u64;
-                self.old = std::mem::replace(&mut self.young, HashMap::with_capacity(self.half));
+                self.old = std::mem::replace(
+                    &mut self.young,
+                    HashMap::with_capacity_and_hasher(self.half, S::default()),
+                );
             }
             return self
                 .young
