@@ -16,7 +16,7 @@ use linkwell_core::{ClientRef, Evidence, Finding, FindingKind, Owasp, Severity};
 use crate::CallContext;
 use crate::config::EngineConfig;
 
-pub use injection::{InjectionClass, classify_injection};
+pub use injection::{InjectionClass, InjectionHit, Place, classify_injection, scan_call};
 
 pub trait Detector: Send {
     fn name(&self) -> &'static str;

@@ -1,0 +1,706 @@
+//! Injection attempts anywhere the client controls text: path segments,
+//! query parameter names and values, headers, cookies and the request body
+//! (form fields and JSON strings).
+//!
+//! Each value is decoded the way the application would decode it
+//! ([`decode`]), then one Aho-Corasick pass over a set of cheap triggers
+//! picks which analysers can possibly match; most benign values trigger
+//! none and cost one scan. The analysers are tokenizers and small scanners,
+//! never backtracking regexes, so time per value is linear and the input is
+//! capped. Mapping (docs/injection.md, docs/detection.md): SSRF is OWASP
+//! API7:2023; the other classes have no Top 10 entry of their own in 2023
+//! and are filed under API8:2023 Security Misconfiguration, each with its
+//! CWE.
+
+mod cmd;
+mod decode;
+mod nosql;
+mod sqli;
+mod ssrf;
+mod traversal;
+mod xss;
+
+use std::fmt;
+use std::sync::OnceLock;
+
+use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
+
+use linkwell_core::{CallRecord, Finding, FindingKind, Owasp, Severity};
+
+use super::{Detector, Draft};
+use crate::CallContext;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum InjectionClass {
+    Sql,
+    Xss,
+    Command,
+    PathTraversal,
+    NoSql,
+    Ssrf,
+}
+
+impl InjectionClass {
+    pub const ALL: [InjectionClass; 6] = [
+        InjectionClass::Sql,
+        InjectionClass::Xss,
+        InjectionClass::Command,
+        InjectionClass::PathTraversal,
+        InjectionClass::NoSql,
+        InjectionClass::Ssrf,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            InjectionClass::Sql => "SQL injection",
+            InjectionClass::Xss => "cross-site scripting",
+            InjectionClass::Command => "command injection",
+            InjectionClass::PathTraversal => "path traversal",
+            InjectionClass::NoSql => "NoSQL operator injection",
+            InjectionClass::Ssrf => "server-side request forgery",
+        }
+    }
+
+    pub fn cwe(self) -> u32 {
+        match self {
+            InjectionClass::Sql => 89,
+            InjectionClass::Xss => 79,
+            InjectionClass::Command => 78,
+            InjectionClass::PathTraversal => 22,
+            InjectionClass::NoSql => 943,
+            InjectionClass::Ssrf => 918,
+        }
+    }
+
+    pub fn owasp(self) -> Owasp {
+        match self {
+            InjectionClass::Ssrf => Owasp::Api7,
+            _ => Owasp::Api8,
+        }
+    }
+
+    fn bit(self) -> u8 {
+        1 << self as u8
+    }
+}
+
+/// Where in the request a payload was found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Place {
+    Path,
+    QueryName,
+    Query(String),
+    Header(String),
+    Cookie(String),
+    Body(String),
+}
+
+impl fmt::Display for Place {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Place::Path => f.write_str("path"),
+            Place::QueryName => f.write_str("query parameter name"),
+            Place::Query(n) => write!(f, "query parameter '{n}'"),
+            Place::Header(n) => write!(f, "header '{n}'"),
+            Place::Cookie(n) => write!(f, "cookie '{n}'"),
+            Place::Body(n) if n.is_empty() => f.write_str("request body"),
+            Place::Body(n) => write!(f, "body field '{n}'"),
+        }
+    }
+}
+
+/// One payload found in a call.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InjectionHit {
+    pub class: InjectionClass,
+    /// The rule that matched, as a phrase ("UNION SELECT").
+    pub rule: &'static str,
+    pub place: Place,
+    /// The decoded value, cut to 160 bytes.
+    pub excerpt: String,
+}
+
+/// Bytes of a decoded payload kept as evidence.
+const EXCERPT_LEN: usize = 160;
+
+/// Triggers: a value that contains none of them cannot match any analyser
+/// of the classes in the mask. Case-insensitive.
+const TRIGGERS: &[(&str, u8)] = {
+    const S: u8 = 1 << InjectionClass::Sql as u8;
+    const X: u8 = 1 << InjectionClass::Xss as u8;
+    const C: u8 = 1 << InjectionClass::Command as u8;
+    const P: u8 = 1 << InjectionClass::PathTraversal as u8;
+    const N: u8 = 1 << InjectionClass::NoSql as u8;
+    const F: u8 = 1 << InjectionClass::Ssrf as u8;
+    &[
+        ("'", S | C),
+        ("\"", S | C),
+        ("(", S | X),
+        (";", S | C),
+        ("#", S),
+        ("--", S),
+        ("/*", S),
+        ("=", S),
+        ("@@", S),
+        ("||", S | C),
+        ("&&", S | C),
+        ("|", C),
+        ("&", C),
+        ("`", X | C),
+        ("\n", C),
+        ("$", C | N),
+        ("this.", N),
+        ("union", S),
+        ("select", S),
+        ("order", S),
+        ("group", S),
+        ("waitfor", S),
+        ("like", S),
+        ("between", S),
+        ("regexp", S),
+        ("<", X | C | S),
+        (">", S),
+        ("script:", X),
+        ("data:text", X),
+        ("document.", X),
+        ("window.", X),
+        ("location", X),
+        ("expression", X),
+        ("binding", X),
+        ("..", P),
+        ("/./", P),
+        ("0x2e", P),
+        ("0x2f", P),
+        ("0x5c", P),
+        ("global.asa", P),
+        ("/inetpub", P),
+        ("/etc/", P),
+        (".ini", P),
+        ("-inf", P),
+        ("web.config", P),
+        (".ht", P),
+        (".ssh", P),
+        ("/proc/", P),
+        ("/var/log", P),
+        ("system32", P | C),
+        (".git/", P),
+        ("_history", P),
+        ("/bin/", C),
+        ("/sbin/", C),
+        ("cmd", C),
+        ("powershell", C),
+        ("dir", C),
+        ("cat ", C),
+        ("ls ", C),
+        ("wget", C),
+        ("curl", C),
+        ("bash", C),
+        ("ping", C),
+        ("type ", C),
+        ("://", F),
+        ("//", F),
+        ("file:", F),
+        ("gopher:", F),
+        ("dict:", F),
+        ("ldap:", F),
+        ("tftp:", F),
+        ("jar:", F),
+        ("phar:", F),
+        ("expect:", F),
+        ("netdoc:", F),
+    ]
+};
+
+fn triggers() -> &'static AhoCorasick {
+    static AC: OnceLock<AhoCorasick> = OnceLock::new();
+    AC.get_or_init(|| {
+        AhoCorasick::builder()
+            .ascii_case_insensitive(true)
+            .match_kind(MatchKind::Standard)
+            .kind(Some(AhoCorasickKind::DFA))
+            .build(TRIGGERS.iter().map(|(s, _)| s))
+            .unwrap_or_else(|e| panic!("static trigger set must compile: {e}"))
+    })
+}
+
+/// The classes whose analysers can match `s`.
+fn mask(s: &str) -> u8 {
+    let mut m = 0;
+    for hit in triggers().find_overlapping_iter(s) {
+        m |= TRIGGERS[hit.pattern().as_usize()].1;
+        if m == 0x3f {
+            break;
+        }
+    }
+    m
+}
+
+/// Analysers in the order they are asked: the more specific classes first
+/// (an SSI `<!--#exec` is command injection even though it names
+/// `/etc/passwd`; `"><script>` is XSS even though it closes a quote).
+fn analyse(s: &str, m: u8, ssrf: bool) -> Option<(InjectionClass, &'static str)> {
+    if m & InjectionClass::Xss.bit() != 0
+        && let Some(r) = xss::detect(s)
+    {
+        return Some((InjectionClass::Xss, r));
+    }
+    if m & InjectionClass::Command.bit() != 0
+        && let Some(r) = cmd::detect(s)
+    {
+        return Some((InjectionClass::Command, r));
+    }
+    if m & InjectionClass::PathTraversal.bit() != 0
+        && let Some(r) = traversal::detect(s)
+    {
+        return Some((InjectionClass::PathTraversal, r));
+    }
+    if m & InjectionClass::Sql.bit() != 0
+        && let Some((r, _shape)) = sqli::detect(s)
+    {
+        return Some((InjectionClass::Sql, r));
+    }
+    if m & InjectionClass::NoSql.bit() != 0
+        && let Some(r) = nosql::detect(s)
+    {
+        return Some((InjectionClass::NoSql, r));
+    }
+    if ssrf
+        && m & InjectionClass::Ssrf.bit() != 0
+        && let Some(r) = ssrf::detect(s)
+    {
+        return Some((InjectionClass::Ssrf, r));
+    }
+    None
+}
+
+/// How a value was encoded where it was found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Enc {
+    /// Query strings and form bodies: `+` is a space.
+    Form,
+    /// Paths, headers, JSON strings: `+` is a plus.
+    Plain,
+}
+
+/// Scratch reused across the values of one call.
+#[derive(Default)]
+struct Scan {
+    decoded: String,
+}
+
+impl Scan {
+    /// Decodes and analyses one value; also looks inside it when it is
+    /// obviously base64.
+    fn value(
+        &mut self,
+        raw: &str,
+        enc: Enc,
+        ssrf: bool,
+    ) -> Option<(InjectionClass, &'static str, String)> {
+        if raw.is_empty() {
+            return None;
+        }
+        let text = if decode::normalize(raw, enc == Enc::Form, &mut self.decoded) {
+            self.decoded.as_str()
+        } else {
+            decode::bounded(raw)
+        };
+        let m = mask(text);
+        if m != 0
+            && let Some((c, r)) = analyse(text, m, ssrf)
+        {
+            return Some((c, r, excerpt(text)));
+        }
+        if text.len() >= 16
+            && (text.len() % 4 == 0 || text.ends_with('='))
+            && let Some(inner) = decode::base64_text(text)
+        {
+            let m = mask(&inner);
+            if m != 0
+                && let Some((c, r)) = analyse(&inner, m, ssrf)
+            {
+                return Some((c, r, excerpt(&inner)));
+            }
+        }
+        None
+    }
+}
+
+fn excerpt(s: &str) -> String {
+    let mut end = s.len().min(EXCERPT_LEN);
+    while !s.is_char_boundary(end) {
+        end -= 1;
+    }
+    s[..end].to_string()
+}
+
+/// Headers whose values are protocol machinery or credentials, not
+/// application input.
+const SKIPPED_HEADERS: &[&str] = &[
+    "host",
+    "accept",
+    "accept-encoding",
+    "accept-language",
+    "accept-charset",
+    "content-type",
+    "content-length",
+    "connection",
+    "authorization",
+    "proxy-authorization",
+    "cache-control",
+    "pragma",
+    "te",
+    "upgrade-insecure-requests",
+    "if-modified-since",
+    "if-none-match",
+    "if-match",
+    "keep-alive",
+    "origin",
+    "user-agent",
+    "referer",
+    "x-forwarded-for",
+    "cookie",
+];
+
+/// Headers where a URL to an internal host is normal (development
+/// frontends, proxies): no SSRF verdict there.
+fn header_may_be_ssrf(name: &str) -> bool {
+    !name.eq_ignore_ascii_case("referer") && !name.eq_ignore_ascii_case("origin")
+}
+
+/// Most strings taken from one JSON body.
+const MAX_JSON_STRINGS: usize = 256;
+
+/// Calls `f(key, value)` for each string value of a JSON document (keys
+/// are reported with an empty value and `is_key`), unescaping as it goes.
+/// A hand-rolled scanner: bodies are samples that may be cut mid-document,
+/// so a strict parser would see nothing.
+fn json_strings(body: &str, mut f: impl FnMut(&str, &str, bool) -> bool) {
+    let b = body.as_bytes();
+    let mut i = 0;
+    let mut key = String::new();
+    let mut buf = String::new();
+    let mut seen = 0;
+    while i < b.len() && seen < MAX_JSON_STRINGS {
+        if b[i] != b'"' {
+            i += 1;
+            continue;
+        }
+        buf.clear();
+        i += 1;
+        let mut start = i;
+        while i < b.len() && b[i] != b'"' {
+            if b[i] == b'\\' {
+                buf.push_str(&body[start..i]);
+                match b.get(i + 1) {
+                    Some(b'n') => buf.push('\n'),
+                    Some(b't') => buf.push('\t'),
+                    Some(b'r') => buf.push('\r'),
+                    Some(b'u') => {
+                        let code = body
+                            .get(i + 2..i + 6)
+                            .and_then(|h| u32::from_str_radix(h, 16).ok())
+                            .and_then(char::from_u32);
+                        if let Some(c) = code {
+                            buf.push(c);
+                            i += 4;
+                        }
+                    }
+                    Some(&c) if c.is_ascii() => buf.push(char::from(c)),
+                    _ => {}
+                }
+                i = (i + 2).min(b.len());
+                while !body.is_char_boundary(i) {
+                    i += 1;
+                }
+                start = i;
+                continue;
+            }
+            i += 1;
+        }
+        buf.push_str(&body[start..i.min(b.len())]);
+        i += 1;
+        seen += 1;
+        let mut j = i;
+        while j < b.len() && b[j].is_ascii_whitespace() {
+            j += 1;
+        }
+        let is_key = b.get(j) == Some(&b':');
+        if is_key {
+            key.clear();
+            key.push_str(&buf);
+        }
+        if !f(&key, &buf, is_key) {
+            return;
+        }
+    }
+}
+
+/// Scans one call. Returns the first payload found, looking at the path,
+/// the query, the body, then headers and cookies.
+pub fn scan_call(call: &CallRecord<'_>) -> Option<InjectionHit> {
+    let mut scan = Scan::default();
+    let hit = |class, rule, place, excerpt| {
+        Some(InjectionHit {
+            class,
+            rule,
+            place,
+            excerpt,
+        })
+    };
+
+    // Path: traversal on the whole decoded path, everything else per
+    // segment (SSRF does not apply to our own path).
+    if mask(&call.path) != 0 || call.path.contains('%') {
+        if let Some((c, r, e)) = scan.value(&call.path, Enc::Plain, false) {
+            return hit(c, r, Place::Path, e);
+        }
+        // Segments with `+` read as a space: many frameworks decode paths
+        // that way, and a payload should not hide behind the difference.
+        for seg in call.path.split('/').filter(|s| !s.is_empty()) {
+            if let Some((c, r, e)) = scan.value(seg, Enc::Form, false) {
+                return hit(c, r, Place::Path, e);
+            }
+        }
+    }
+
+    if let Some(q) = call.query.as_deref()
+        && let Some(h) = scan_form(&mut scan, q, |n| Place::Query(n.to_string()))
+    {
+        return Some(h);
+    }
+
+    if let Some(body) = call.request_body.as_deref()
+        && let Some(h) = scan_body(&mut scan, body, call.content_type.as_deref())
+    {
+        return Some(h);
+    }
+
+    for (name, value) in [
+        ("user-agent", call.user_agent.as_deref()),
+        ("referer", call.referer.as_deref()),
+        ("x-forwarded-for", call.forwarded_for.as_deref()),
+    ] {
+        if let Some(v) = value
+            && let Some((c, r, e)) = scan.value(v, Enc::Plain, header_may_be_ssrf(name))
+        {
+            return hit(c, r, Place::Header(name.to_string()), e);
+        }
+    }
+    for (name, value) in &call.headers {
+        if name.eq_ignore_ascii_case("cookie") {
+            for pair in value.split(';') {
+                let (k, v) = pair.trim().split_once('=').unwrap_or(("", pair.trim()));
+                if let Some((c, r, e)) = scan.value(v, Enc::Form, true) {
+                    return hit(c, r, Place::Cookie(excerpt_name(k)), e);
+                }
+                if let Some((c, r, e)) = scan.value(k, Enc::Form, false) {
+                    return hit(c, r, Place::Cookie(excerpt_name(k)), e);
+                }
+            }
+            continue;
+        }
+        let skipped = SKIPPED_HEADERS.iter().any(|h| h.eq_ignore_ascii_case(name))
+            && !(name.eq_ignore_ascii_case("user-agent") && call.user_agent.is_none())
+            && !(name.eq_ignore_ascii_case("referer") && call.referer.is_none());
+        if skipped {
+            continue;
+        }
+        if let Some((c, r, e)) = scan.value(value, Enc::Plain, header_may_be_ssrf(name)) {
+            return hit(c, r, Place::Header(name.to_ascii_lowercase()), e);
+        }
+    }
+    None
+}
+
+/// Query strings and form bodies: each name (for NoSQL operators and
+/// payloads in names) and each value.
+fn scan_form(scan: &mut Scan, form: &str, place: impl Fn(&str) -> Place) -> Option<InjectionHit> {
+    for pair in form.split('&').filter(|p| !p.is_empty()) {
+        let (name, value) = pair.split_once('=').unwrap_or((pair, ""));
+        let decoded_name = linkwell_core::pct::decode_form(name);
+        if let Some(r) = nosql::detect_name(&decoded_name) {
+            return Some(InjectionHit {
+                class: InjectionClass::NoSql,
+                rule: r,
+                place: place(&decoded_name),
+                excerpt: excerpt(pair),
+            });
+        }
+        if let Some((class, rule, excerpt)) = scan.value(value, Enc::Form, true) {
+            return Some(InjectionHit {
+                class,
+                rule,
+                place: place(&excerpt_name(&decoded_name)),
+                excerpt,
+            });
+        }
+        if let Some((class, rule, excerpt)) = scan.value(name, Enc::Form, false) {
+            return Some(InjectionHit {
+                class,
+                rule,
+                place: Place::QueryName,
+                excerpt,
+            });
+        }
+    }
+    None
+}
+
+fn excerpt_name(n: &str) -> String {
+    excerpt(n).chars().take(64).collect()
+}
+
+fn scan_body(scan: &mut Scan, body: &str, content_type: Option<&str>) -> Option<InjectionHit> {
+    let ct = content_type.unwrap_or("").to_ascii_lowercase();
+    let trimmed = body.trim_start();
+    if ct.contains("json") || (ct.is_empty() && trimmed.starts_with(['{', '['])) {
+        let mut found = None;
+        json_strings(body, |key, value, is_key| {
+            if is_key {
+                if nosql::is_operator(value) {
+                    found = Some(InjectionHit {
+                        class: InjectionClass::NoSql,
+                        rule: "a query operator as a JSON key ({\"$ne\": ...})",
+                        place: Place::Body(excerpt_name(value)),
+                        excerpt: excerpt(trimmed),
+                    });
+                    return false;
+                }
+                return true;
+            }
+            if let Some((class, rule, excerpt)) = scan.value(value, Enc::Plain, true) {
+                found = Some(InjectionHit {
+                    class,
+                    rule,
+                    place: Place::Body(excerpt_name(key)),
+                    excerpt,
+                });
+                return false;
+            }
+            true
+        });
+        return found;
+    }
+    if ct.starts_with("multipart/") {
+        return None;
+    }
+    if ct.contains("xml") || trimmed.starts_with("<?xml") {
+        return scan_xml(scan, body);
+    }
+    let form_like = ct.contains("x-www-form-urlencoded")
+        || (ct.is_empty() && body.contains('=') && !trimmed.starts_with('<'));
+    if form_like {
+        return scan_form(scan, body, |n| Place::Body(n.to_string()));
+    }
+    // Anything else is one value; clients that send no content type
+    // almost always send form encoding.
+    let enc = if ct.is_empty() { Enc::Form } else { Enc::Plain };
+    scan.value(body, enc, true)
+        .map(|(class, rule, excerpt)| InjectionHit {
+            class,
+            rule,
+            place: Place::Body(String::new()),
+            excerpt,
+        })
+}
+
+/// Most values taken from one XML body.
+const MAX_XML_VALUES: usize = 256;
+
+/// XML bodies: attribute values and text between tags, each on its own
+/// (markup is the document's, not the attacker's, so the whole body is
+/// never judged as HTML).
+fn scan_xml(scan: &mut Scan, body: &str) -> Option<InjectionHit> {
+    let b = body.as_bytes();
+    let mut values = Vec::new();
+    let mut i = 0;
+    while i < b.len() && values.len() < MAX_XML_VALUES {
+        match b[i] {
+            b'"' | b'\''
+                if i > 0
+                    && b[..i].iter().rev().find(|c| !c.is_ascii_whitespace()) == Some(&b'=') =>
+            {
+                let q = b[i];
+                let end = b[i + 1..]
+                    .iter()
+                    .position(|&c| c == q)
+                    .map_or(b.len(), |p| i + 1 + p);
+                values.push((i + 1, end));
+                i = end + 1;
+            }
+            b'>' => {
+                let end = b[i + 1..]
+                    .iter()
+                    .position(|&c| c == b'<')
+                    .map_or(b.len(), |p| i + 1 + p);
+                if body[i + 1..end].trim().is_empty() {
+                    i = end;
+                } else {
+                    values.push((i + 1, end));
+                    i = end;
+                }
+            }
+            _ => i += 1,
+        }
+    }
+    for (start, end) in values {
+        let (Some(v), true) = (body.get(start..end), end > start) else {
+            continue;
+        };
+        if let Some((class, rule, excerpt)) = scan.value(v, Enc::Plain, true) {
+            return Some(InjectionHit {
+                class,
+                rule,
+                place: Place::Body(String::new()),
+                excerpt,
+            });
+        }
+    }
+    None
+}
+
+/// The injection class and rule `input` (one value, URL-encoded as in a
+/// query string) matches after decoding.
+pub fn classify_injection(input: &str) -> Option<(InjectionClass, &'static str)> {
+    Scan::default()
+        .value(input, Enc::Form, true)
+        .map(|(c, r, _)| (c, r))
+}
+
+pub(crate) struct Injection;
+
+impl Detector for Injection {
+    fn name(&self) -> &'static str {
+        "injection"
+    }
+
+    fn inspect(&mut self, ctx: &CallContext<'_, '_>, out: &mut Vec<Finding>) {
+        let Some(h) = scan_call(ctx.call) else {
+            return;
+        };
+        let confidence = match h.class {
+            InjectionClass::Ssrf | InjectionClass::NoSql => 0.7,
+            _ => 0.8,
+        };
+        let mut d = Draft::new(
+            FindingKind::Injection,
+            h.class.owasp(),
+            Severity::High,
+            confidence,
+        )
+        .explain(format!(
+            "The request {} carries {} ({}): an attempt to make the API execute or fetch attacker input.",
+            h.place,
+            h.class.name(),
+            h.rule
+        ));
+        d.cwe = Some(h.class.cwe());
+        d.evidence.add_excerpt(&format!("in {}", h.place));
+        d.evidence.add_excerpt(&h.excerpt);
+        out.push(d.finish(ctx));
+    }
+}
+
+#[cfg(test)]
+mod tests;
