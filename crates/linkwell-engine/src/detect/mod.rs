@@ -27,7 +27,7 @@ pub fn default_detectors(cfg: &EngineConfig) -> Vec<Box<dyn Detector>> {
     vec![
         Box::new(auth::AuthAbuse::new(cfg)),
         Box::new(scanning::Scanning::new(cfg)),
-        Box::new(injection::Injection),
+        Box::new(injection::Injection::default()),
         Box::new(enumeration::Enumeration::new(cfg)),
         Box::new(exposure::Exposure),
         Box::new(abuse::Abuse::new(cfg)),

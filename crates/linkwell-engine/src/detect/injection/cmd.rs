@@ -5,6 +5,8 @@
 //! (`whoami`, `uname`) or be followed by something only a shell argument
 //! looks like (a flag, a path, a drive, a URL, another separator).
 
+use super::triggers::{Feature, Hits};
+
 /// Commands that need a shell-looking argument to count.
 const COMMANDS: &[&str] = &[
     "cat",
@@ -207,6 +209,10 @@ fn command_at(b: &[u8], mut i: usize) -> bool {
         .map_or(b.len(), |p| i + p);
     let word = &b[i..end];
     let word = word.strip_suffix(b".exe").unwrap_or(word);
+    // Command names are 2 to 10 ASCII letters; most words are not.
+    if !(2..=10).contains(&word.len()) || !word[0].is_ascii_alphabetic() {
+        return false;
+    }
     let Ok(word) = std::str::from_utf8(word) else {
         return false;
     };
@@ -243,37 +249,45 @@ fn command_at(b: &[u8], mut i: usize) -> bool {
 }
 
 /// The command-injection rule `value` (decoded) breaks.
+#[cfg(test)]
 pub(super) fn detect(value: &str) -> Option<&'static str> {
+    detect_with(value, super::triggers::scan(value))
+}
+
+/// [`detect`] given the prefilter's hits.
+pub(super) fn detect_with(value: &str, h: Hits) -> Option<&'static str> {
     let lower = value.to_ascii_lowercase();
     let b = lower.as_bytes();
-    if lower.contains("<!--#exec") || lower.contains("<!--#include") {
+    if h.has(Feature::Ssi) && (lower.contains("<!--#exec") || lower.contains("<!--#include")) {
         return Some("a server-side include directive");
     }
-    if lower.contains("${ifs}") || lower.contains("$ifs$") {
+    if h.has(Feature::Ifs) && (lower.contains("${ifs}") || lower.contains("$ifs$")) {
         return Some("a shell variable used as a separator (${IFS})");
     }
-    if BINARIES.iter().any(|p| lower.contains(p)) {
+    if h.has(Feature::Binary) && BINARIES.iter().any(|p| lower.contains(p)) {
         return Some("a shell or interpreter path");
     }
     if let Some(rule) = substitution(b) {
         return Some(rule);
     }
-    if [
-        "system(",
-        "exec(",
-        "passthru(",
-        "shell_exec(",
-        "popen(",
-        "proc_open(",
-        "pcntl_exec(",
-    ]
-    .iter()
-    .any(|f| {
-        lower.match_indices(f).any(|(at, _)| {
-            (at == 0 || !b[at - 1].is_ascii_alphanumeric())
-                && matches!(b.get(at + f.len()), Some(b'\'' | b'"' | b'`' | b'$'))
+    if h.has(Feature::Spawn)
+        && [
+            "system(",
+            "exec(",
+            "passthru(",
+            "shell_exec(",
+            "popen(",
+            "proc_open(",
+            "pcntl_exec(",
+        ]
+        .iter()
+        .any(|f| {
+            lower.match_indices(f).any(|(at, _)| {
+                (at == 0 || !b[at - 1].is_ascii_alphanumeric())
+                    && matches!(b.get(at + f.len()), Some(b'\'' | b'"' | b'`' | b'$'))
+            })
         })
-    }) {
+    {
         return Some("a call to a process-spawning function");
     }
     for (i, &c) in b.iter().enumerate() {
@@ -352,7 +366,7 @@ mod tests {
             "ping.exe -n 31 127.0.0.1",
         ] {
             assert!(
-                super::super::mask(a) & super::super::InjectionClass::Command.bit() != 0,
+                super::super::triggers::scan(a).class(super::super::InjectionClass::Command),
                 "trigger set misses {a:?}"
             );
             assert!(detect(a).is_some(), "missed {a:?}");

@@ -18,14 +18,14 @@ mod nosql;
 mod sqli;
 mod ssrf;
 mod traversal;
+mod triggers;
 mod xss;
 
 use std::fmt;
-use std::sync::OnceLock;
-
-use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
 
 use linkwell_core::{CallRecord, Finding, FindingKind, Owasp, Severity};
+
+use triggers::Hits;
 
 use super::{Detector, Draft};
 use crate::CallContext;
@@ -78,10 +78,6 @@ impl InjectionClass {
             _ => Owasp::Api8,
         }
     }
-
-    fn bit(self) -> u8 {
-        1 << self as u8
-    }
 }
 
 /// Where in the request a payload was found.
@@ -123,149 +119,37 @@ pub struct InjectionHit {
 /// Bytes of a decoded payload kept as evidence.
 const EXCERPT_LEN: usize = 160;
 
-/// Triggers: a value that contains none of them cannot match any analyser
-/// of the classes in the mask. Case-insensitive.
-const TRIGGERS: &[(&str, u8)] = {
-    const S: u8 = 1 << InjectionClass::Sql as u8;
-    const X: u8 = 1 << InjectionClass::Xss as u8;
-    const C: u8 = 1 << InjectionClass::Command as u8;
-    const P: u8 = 1 << InjectionClass::PathTraversal as u8;
-    const N: u8 = 1 << InjectionClass::NoSql as u8;
-    const F: u8 = 1 << InjectionClass::Ssrf as u8;
-    &[
-        ("'", S | C),
-        ("\"", S | C),
-        ("(", S | X),
-        (";", S | C),
-        ("#", S),
-        ("--", S),
-        ("/*", S),
-        ("=", S),
-        ("@@", S),
-        ("||", S | C),
-        ("&&", S | C),
-        ("|", C),
-        ("&", C),
-        ("`", X | C),
-        ("\n", C),
-        ("$", C | N),
-        ("this.", N),
-        ("union", S),
-        ("select", S),
-        ("order", S),
-        ("group", S),
-        ("waitfor", S),
-        ("like", S),
-        ("between", S),
-        ("regexp", S),
-        ("<", X | C | S),
-        (">", S),
-        ("script:", X),
-        ("data:text", X),
-        ("document.", X),
-        ("window.", X),
-        ("location", X),
-        ("expression", X),
-        ("binding", X),
-        ("..", P),
-        ("/./", P),
-        ("0x2e", P),
-        ("0x2f", P),
-        ("0x5c", P),
-        ("global.asa", P),
-        ("/inetpub", P),
-        ("/etc/", P),
-        (".ini", P),
-        ("-inf", P),
-        ("web.config", P),
-        (".ht", P),
-        (".ssh", P),
-        ("/proc/", P),
-        ("/var/log", P),
-        ("system32", P | C),
-        (".git/", P),
-        ("_history", P),
-        ("/bin/", C),
-        ("/sbin/", C),
-        ("cmd", C),
-        ("powershell", C),
-        ("dir", C),
-        ("cat ", C),
-        ("ls ", C),
-        ("wget", C),
-        ("curl", C),
-        ("bash", C),
-        ("ping", C),
-        ("type ", C),
-        ("://", F),
-        ("//", F),
-        ("file:", F),
-        ("gopher:", F),
-        ("dict:", F),
-        ("ldap:", F),
-        ("tftp:", F),
-        ("jar:", F),
-        ("phar:", F),
-        ("expect:", F),
-        ("netdoc:", F),
-    ]
-};
-
-fn triggers() -> &'static AhoCorasick {
-    static AC: OnceLock<AhoCorasick> = OnceLock::new();
-    AC.get_or_init(|| {
-        AhoCorasick::builder()
-            .ascii_case_insensitive(true)
-            .match_kind(MatchKind::Standard)
-            .kind(Some(AhoCorasickKind::DFA))
-            .build(TRIGGERS.iter().map(|(s, _)| s))
-            .unwrap_or_else(|e| panic!("static trigger set must compile: {e}"))
-    })
-}
-
-/// The classes whose analysers can match `s`.
-fn mask(s: &str) -> u8 {
-    let mut m = 0;
-    for hit in triggers().find_overlapping_iter(s) {
-        m |= TRIGGERS[hit.pattern().as_usize()].1;
-        if m == 0x3f {
-            break;
-        }
-    }
-    m
-}
-
 /// Analysers in the order they are asked: the more specific classes first
 /// (an SSI `<!--#exec` is command injection even though it names
 /// `/etc/passwd`; `"><script>` is XSS even though it closes a quote).
-fn analyse(s: &str, m: u8, ssrf: bool) -> Option<(InjectionClass, &'static str)> {
-    if m & InjectionClass::Xss.bit() != 0
-        && let Some(r) = xss::detect(s)
+fn analyse(s: &str, h: Hits, ssrf: bool) -> Option<(InjectionClass, &'static str)> {
+    if h.class(InjectionClass::Xss)
+        && let Some(r) = xss::detect_with(s, h)
     {
         return Some((InjectionClass::Xss, r));
     }
-    if m & InjectionClass::Command.bit() != 0
-        && let Some(r) = cmd::detect(s)
+    if h.class(InjectionClass::Command)
+        && let Some(r) = cmd::detect_with(s, h)
     {
         return Some((InjectionClass::Command, r));
     }
-    if m & InjectionClass::PathTraversal.bit() != 0
-        && let Some(r) = traversal::detect(s)
+    if h.class(InjectionClass::PathTraversal)
+        && let Some(r) = traversal::detect_with(s, h)
     {
         return Some((InjectionClass::PathTraversal, r));
     }
-    if m & InjectionClass::Sql.bit() != 0
+    if h.class(InjectionClass::Sql)
         && let Some((r, _shape)) = sqli::detect(s)
     {
         return Some((InjectionClass::Sql, r));
     }
-    if m & InjectionClass::NoSql.bit() != 0
+    if h.class(InjectionClass::NoSql)
         && let Some(r) = nosql::detect(s)
     {
         return Some((InjectionClass::NoSql, r));
     }
     if ssrf
-        && m & InjectionClass::Ssrf.bit() != 0
+        && h.class(InjectionClass::Ssrf)
         && let Some(r) = ssrf::detect(s)
     {
         return Some((InjectionClass::Ssrf, r));
@@ -284,11 +168,90 @@ enum Enc {
 
 /// Scratch reused across the values of one call.
 #[derive(Default)]
-struct Scan {
+struct Scan<'c> {
     decoded: String,
+    /// Header values known clean; `None` for one-off scans.
+    clean: Option<&'c mut CleanCache>,
 }
 
-impl Scan {
+/// Header values recently found clean. A client sends the same user
+/// agent, referer and cookies on every call, and a long user agent is the
+/// most expensive value in a benign call; remembering its hash makes the
+/// repeat free. Fixed size (direct-mapped), keyed with a per-process
+/// random hash so a payload cannot be made to collide with a clean value
+/// on purpose. Only speed depends on it: a value is either clean or not.
+pub(crate) struct CleanCache {
+    slots: Box<[u64]>,
+    hasher: std::hash::RandomState,
+}
+
+/// Slots in [`CleanCache`] (8 bytes each).
+const CLEAN_SLOTS: usize = 1024;
+
+/// [`CleanCache::key`] tag for a whole `Cookie` header.
+const COOKIE: u8 = 2;
+
+/// Values shorter than this are cheaper to scan than to hash.
+const CACHE_MIN_LEN: usize = 24;
+
+impl Default for CleanCache {
+    fn default() -> Self {
+        CleanCache {
+            slots: vec![0; CLEAN_SLOTS].into_boxed_slice(),
+            hasher: std::hash::RandomState::new(),
+        }
+    }
+}
+
+impl CleanCache {
+    /// `how` tells apart the ways a value is scanned (a header with or
+    /// without SSRF checks, a whole cookie header), which may differ.
+    fn key(&self, s: &str, how: u8) -> u64 {
+        use std::hash::BuildHasher;
+        self.hasher.hash_one((s, how)) | 1
+    }
+
+    fn slot(k: u64) -> usize {
+        (k % CLEAN_SLOTS as u64) as usize
+    }
+
+    fn contains(&self, k: u64) -> bool {
+        self.slots[Self::slot(k)] == k
+    }
+
+    fn insert(&mut self, k: u64) {
+        self.slots[Self::slot(k)] = k;
+    }
+}
+
+impl Scan<'_> {
+    /// [`Scan::value`] for a header value that repeats across calls:
+    /// skipped when it was clean before, remembered when clean now.
+    fn repeated(
+        &mut self,
+        raw: &str,
+        enc: Enc,
+        ssrf: bool,
+    ) -> Option<(InjectionClass, &'static str, String)> {
+        let key = match &self.clean {
+            Some(c) if raw.len() >= CACHE_MIN_LEN => {
+                let k = c.key(raw, u8::from(ssrf));
+                if c.contains(k) {
+                    return None;
+                }
+                Some(k)
+            }
+            _ => None,
+        };
+        let hit = self.value(raw, enc, ssrf);
+        if hit.is_none()
+            && let (Some(k), Some(c)) = (key, self.clean.as_deref_mut())
+        {
+            c.insert(k);
+        }
+        hit
+    }
+
     /// Decodes and analyses one value; also looks inside it when it is
     /// obviously base64.
     fn value(
@@ -305,9 +268,9 @@ impl Scan {
         } else {
             decode::bounded(raw)
         };
-        let m = mask(text);
-        if m != 0
-            && let Some((c, r)) = analyse(text, m, ssrf)
+        let h = triggers::scan(text);
+        if h.any()
+            && let Some((c, r)) = analyse(text, h, ssrf)
         {
             return Some((c, r, excerpt(text)));
         }
@@ -315,9 +278,9 @@ impl Scan {
             && (text.len() % 4 == 0 || text.ends_with('='))
             && let Some(inner) = decode::base64_text(text)
         {
-            let m = mask(&inner);
-            if m != 0
-                && let Some((c, r)) = analyse(&inner, m, ssrf)
+            let h = triggers::scan(&inner);
+            if h.any()
+                && let Some((c, r)) = analyse(&inner, h, ssrf)
             {
                 return Some((c, r, excerpt(&inner)));
             }
@@ -439,7 +402,14 @@ fn json_strings(body: &str, mut f: impl FnMut(&str, &str, bool) -> bool) {
 /// Scans one call. Returns the first payload found, looking at the path,
 /// the query, the body, then headers and cookies.
 pub fn scan_call(call: &CallRecord<'_>) -> Option<InjectionHit> {
-    let mut scan = Scan::default();
+    scan_call_with(call, None)
+}
+
+fn scan_call_with(call: &CallRecord<'_>, clean: Option<&mut CleanCache>) -> Option<InjectionHit> {
+    let mut scan = Scan {
+        decoded: String::new(),
+        clean,
+    };
     let hit = |class, rule, place, excerpt| {
         Some(InjectionHit {
             class,
@@ -451,7 +421,7 @@ pub fn scan_call(call: &CallRecord<'_>) -> Option<InjectionHit> {
 
     // Path: traversal on the whole decoded path, everything else per
     // segment (SSRF does not apply to our own path).
-    if mask(&call.path) != 0 || call.path.contains('%') {
+    if triggers::scan(&call.path).any() || call.path.contains(['%', '+']) {
         if let Some((c, r, e)) = scan.value(&call.path, Enc::Plain, false) {
             return hit(c, r, Place::Path, e);
         }
@@ -482,13 +452,19 @@ pub fn scan_call(call: &CallRecord<'_>) -> Option<InjectionHit> {
         ("x-forwarded-for", call.forwarded_for.as_deref()),
     ] {
         if let Some(v) = value
-            && let Some((c, r, e)) = scan.value(v, Enc::Plain, header_may_be_ssrf(name))
+            && let Some((c, r, e)) = scan.repeated(v, Enc::Plain, header_may_be_ssrf(name))
         {
             return hit(c, r, Place::Header(name.to_string()), e);
         }
     }
     for (name, value) in &call.headers {
         if name.eq_ignore_ascii_case("cookie") {
+            if let Some(c) = &scan.clean
+                && value.len() >= CACHE_MIN_LEN
+                && c.contains(c.key(value, COOKIE))
+            {
+                continue;
+            }
             for pair in value.split(';') {
                 let (k, v) = pair.trim().split_once('=').unwrap_or(("", pair.trim()));
                 if let Some((c, r, e)) = scan.value(v, Enc::Form, true) {
@@ -498,6 +474,12 @@ pub fn scan_call(call: &CallRecord<'_>) -> Option<InjectionHit> {
                     return hit(c, r, Place::Cookie(excerpt_name(k)), e);
                 }
             }
+            if let Some(c) = scan.clean.as_deref_mut()
+                && value.len() >= CACHE_MIN_LEN
+            {
+                let k = c.key(value, COOKIE);
+                c.insert(k);
+            }
             continue;
         }
         let skipped = SKIPPED_HEADERS.iter().any(|h| h.eq_ignore_ascii_case(name))
@@ -506,7 +488,7 @@ pub fn scan_call(call: &CallRecord<'_>) -> Option<InjectionHit> {
         if skipped {
             continue;
         }
-        if let Some((c, r, e)) = scan.value(value, Enc::Plain, header_may_be_ssrf(name)) {
+        if let Some((c, r, e)) = scan.repeated(value, Enc::Plain, header_may_be_ssrf(name)) {
             return hit(c, r, Place::Header(name.to_ascii_lowercase()), e);
         }
     }
@@ -668,7 +650,10 @@ pub fn classify_injection(input: &str) -> Option<(InjectionClass, &'static str)>
         .map(|(c, r, _)| (c, r))
 }
 
-pub(crate) struct Injection;
+#[derive(Default)]
+pub(crate) struct Injection {
+    clean: CleanCache,
+}
 
 impl Detector for Injection {
     fn name(&self) -> &'static str {
@@ -676,7 +661,7 @@ impl Detector for Injection {
     }
 
     fn inspect(&mut self, ctx: &CallContext<'_, '_>, out: &mut Vec<Finding>) {
-        let Some(h) = scan_call(ctx.call) else {
+        let Some(h) = scan_call_with(ctx.call, Some(&mut self.clean)) else {
             return;
         };
         let confidence = match h.class {

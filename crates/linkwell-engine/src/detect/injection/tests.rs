@@ -5,7 +5,7 @@ use linkwell_core::Method;
 fn run(c: &CallRecord<'_>) -> Vec<Finding> {
     let mut out = Vec::new();
     let k = key("GET", "/v1/x");
-    Injection.inspect(
+    Injection::default().inspect(
         &CallContext {
             call: c,
             endpoint: &k,
@@ -248,5 +248,31 @@ fn hostile_input_does_not_panic() {
         c.request_body = Some(format!("{{\"{s}\":\"{s}\"}}").into());
         c.headers.push(("cookie".into(), s.clone().into()));
         let _ = scan_call(&c);
+    }
+}
+
+#[test]
+fn clean_cache_only_skips_what_was_clean() {
+    let mut cache = CleanCache::default();
+    let ua = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36";
+    let mut c = call("81.2.69.160", Method::Get, "/v1/accounts", 200, 0);
+    c.user_agent = Some(ua.into());
+    assert_eq!(scan_call_with(&c, Some(&mut cache)), None);
+    assert!(cache.contains(cache.key(ua, 1)));
+    assert!(!cache.contains(cache.key(ua, 0)));
+    // An attack is never cached, so it is found every time.
+    let bad = "Mozilla/5.0' AND SLEEP(5)-- and some padding";
+    c.user_agent = Some(bad.into());
+    for _ in 0..3 {
+        assert!(scan_call_with(&c, Some(&mut cache)).is_some());
+    }
+    assert!(!cache.contains(cache.key(bad, 1)));
+    c.user_agent = None;
+    c.headers.push((
+        "cookie".into(),
+        "theme=dark; lang=en' or 1=1-- padding".into(),
+    ));
+    for _ in 0..2 {
+        assert!(scan_call_with(&c, Some(&mut cache)).is_some());
     }
 }

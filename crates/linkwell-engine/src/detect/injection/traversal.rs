@@ -4,6 +4,8 @@
 //! API value; well-known system files are flagged when they appear as a
 //! path, so a free-text mention ("passwd") is not.
 
+use super::triggers::{Feature, Hits};
+
 /// Files an API never serves; matched on the lower-cased value with
 /// backslashes turned into slashes.
 const TARGETS: &[&str] = &[
@@ -42,7 +44,13 @@ fn hex_literals(s: &str) -> String {
 }
 
 /// The traversal rule `value` (decoded) breaks.
+#[cfg(test)]
 pub(super) fn detect(value: &str) -> Option<&'static str> {
+    detect_with(value, super::triggers::scan(value))
+}
+
+/// [`detect`] given the prefilter's hits.
+pub(super) fn detect_with(value: &str, h: Hits) -> Option<&'static str> {
     let b = value.as_bytes();
     if !b.iter().any(|&c| matches!(c, b'.' | b'/' | b'\\')) && !value.contains("0x") {
         return None;
@@ -57,7 +65,7 @@ pub(super) fn detect(value: &str) -> Option<&'static str> {
             }
         })
         .collect();
-    if lower.contains("0x") {
+    if h.has(Feature::Hex) {
         lower = hex_literals(&lower);
     }
     // A path segment made only of dots (`..`, `....`, `..;`), or `..`
@@ -75,7 +83,7 @@ pub(super) fn detect(value: &str) -> Option<&'static str> {
     if lower.starts_with("/..") || lower.contains("//..") {
         return Some("a '../' sequence climbing out of the directory");
     }
-    if TARGETS.iter().any(|t| lower.contains(t)) {
+    if h.has(Feature::Target) && TARGETS.iter().any(|t| lower.contains(t)) {
         return Some("a system file path");
     }
     // `/./././` and `/.//./`: current-directory segments only a
@@ -84,7 +92,7 @@ pub(super) fn detect(value: &str) -> Option<&'static str> {
         return Some("repeated './' segments (path normalisation bypass)");
     }
     // `........etc`: dot runs used for path truncation.
-    if lower.contains("................") {
+    if h.has(Feature::Dots) {
         return Some("a run of dots used for traversal or truncation");
     }
     None
@@ -111,9 +119,11 @@ mod tests {
             "/.//././/./{file}",
             "..%c0%af..%c0%af".replace("%c0%af", "\u{fffd}").as_str(),
             "c:/inetpub/wwwroot/global.asa",
+            "..\\..\\etc\\passwd",
+            "c:\\inetpub\\wwwroot\\x.asp",
         ] {
             assert!(
-                super::super::mask(a) & super::super::InjectionClass::PathTraversal.bit() != 0,
+                super::super::triggers::scan(a).class(super::super::InjectionClass::PathTraversal),
                 "trigger set misses {a:?}"
             );
             assert!(detect(a).is_some(), "missed {a}");

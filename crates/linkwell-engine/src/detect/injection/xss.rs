@@ -7,6 +7,8 @@
 //! JS sink. Formatting markup (`<b>`, `<p>`) and plain text with `<` are
 //! not flagged: an API that stores rich text must not drown in findings.
 
+use super::triggers::{Feature, Hits};
+
 /// Tags that run, load or restyle content on their own.
 const DANGEROUS_TAGS: &[&str] = &[
     "script", "iframe", "frame", "frameset", "object", "embed", "applet", "meta", "base", "link",
@@ -59,37 +61,48 @@ fn squeeze(s: &str) -> String {
 }
 
 /// The XSS rule `value` (decoded) breaks.
+#[cfg(test)]
 pub(super) fn detect(value: &str) -> Option<&'static str> {
+    detect_with(value, super::triggers::scan(value))
+}
+
+/// [`detect`] given the prefilter's hits: checks whose trigger is absent
+/// are skipped.
+pub(super) fn detect_with(value: &str, h: Hits) -> Option<&'static str> {
     let lower = value.to_ascii_lowercase();
     let b = lower.as_bytes();
-    if let Some(rule) = tags(b) {
+    if h.has(Feature::Lt)
+        && let Some(rule) = tags(b)
+    {
         return Some(rule);
     }
-    let squeezed = squeeze(value);
-    if SCRIPT_SCHEMES.iter().any(|s| squeezed.contains(s)) {
-        return Some("a script URL (javascript:, vbscript:, data:text/html)");
+    if h.has(Feature::Scheme) || h.has(Feature::JsProperty) || h.has(Feature::Css) {
+        let squeezed = squeeze(value);
+        if SCRIPT_SCHEMES.iter().any(|s| squeezed.contains(s)) {
+            return Some("a script URL (javascript:, vbscript:, data:text/html)");
+        }
+        if JS_PROPERTIES.iter().any(|p| squeezed.contains(p)) {
+            return Some("a script reading the page (document.cookie, location, ...)");
+        }
+        if squeezed.contains(":expression(")
+            || squeezed.contains("-moz-binding")
+            || [
+                "behavior:url(",
+                "behaviour:url(",
+                "binding:url(",
+                "url(javascript",
+                "url(vbscript",
+            ]
+            .iter()
+            .any(|p| squeezed.contains(p))
+        {
+            return Some("a script-running CSS expression");
+        }
     }
-    if JS_PROPERTIES.iter().any(|p| squeezed.contains(p)) {
-        return Some("a script reading the page (document.cookie, location, ...)");
-    }
-    if squeezed.contains(":expression(")
-        || squeezed.contains("-moz-binding")
-        || [
-            "behavior:url(",
-            "behaviour:url(",
-            "binding:url(",
-            "url(javascript",
-            "url(vbscript",
-        ]
-        .iter()
-        .any(|p| squeezed.contains(p))
-    {
-        return Some("a script-running CSS expression");
-    }
-    if sink_call(b) {
+    if h.has(Feature::Sink) && sink_call(b) {
         return Some("a call to a JS sink (alert, eval, ...)");
     }
-    if jsfuck(b) {
+    if h.has(Feature::Brackets) && jsfuck(b) {
         return Some("JSFuck-style obfuscated JavaScript");
     }
     None
@@ -258,7 +271,7 @@ mod tests {
             "<object classid=clsid:ae24fdae><param name=url value=javascript:alert(1)></object>",
         ] {
             assert!(
-                super::super::mask(a) & super::super::InjectionClass::Xss.bit() != 0,
+                super::super::triggers::scan(a).class(super::super::InjectionClass::Xss),
                 "trigger set misses {a:?}"
             );
             assert!(detect(a).is_some(), "missed {a}");
