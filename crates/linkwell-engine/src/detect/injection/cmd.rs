@@ -304,7 +304,9 @@ pub(super) fn detect_with(value: &str, h: Hits) -> Option<&'static str> {
     // command no value is named like (`whoami`, `'uname'`).
     let trimmed = lower.trim_start_matches([' ', '\t', '"', '\'']);
     let bare = trimmed.trim_end_matches([' ', '\t', '"', '\'', ';', '|', '&']);
-    if ALONE.contains(&bare) || (BARE.contains(&bare) && bare.len() < trimmed.trim_end().len()) {
+    // Alone it may be a field name (`uname` for user name); quoted or
+    // followed by a separator it is a command.
+    if (ALONE.contains(&bare) || BARE.contains(&bare)) && bare.len() < lower.trim().len() {
         return Some("a shell command as the whole value");
     }
     let start = b.len() - trimmed.len();
@@ -386,6 +388,8 @@ mod tests {
             "ping pong club",
             "id",
             "sort=id",
+            "uname",
+            "whoami",
             "ls",
             "true",
             "Mozilla/5.0 (Macintosh; U; Intel Mac OS X 10_10_1 rv:5.0; ps-AF) AppleWebKit/534.28.2",
