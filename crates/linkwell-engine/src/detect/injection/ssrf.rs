@@ -110,8 +110,11 @@ pub(super) fn detect(value: &str) -> Option<&'static str> {
     while let Some(off) = lower[from..].find(':') {
         let at = from + off;
         from = at + 1;
-        let scheme_start = lower[..at]
-            .rfind(|c: char| !(c.is_ascii_alphanumeric() || c == '+' || c == '-' || c == '.'))
+        // Byte-wise: the byte found is the last one of its character, so
+        // the next index is a character boundary.
+        let scheme_start = lower.as_bytes()[..at]
+            .iter()
+            .rposition(|&c| !(c.is_ascii_alphanumeric() || c == b'+' || c == b'-' || c == b'.'))
             .map_or(0, |p| p + 1);
         let scheme = &lower[scheme_start..at];
         if scheme.is_empty() || !scheme.as_bytes()[0].is_ascii_alphabetic() {
@@ -175,6 +178,7 @@ mod tests {
             "dict://127.0.0.1:11211/stat",
             "url=http://0.0.0.0:6379/",
             "http://100.100.100.200/latest/meta-data/",
+            "é:x éfile:///etc/passwd",
         ] {
             assert!(
                 super::super::triggers::scan(a).class(super::super::InjectionClass::Ssrf),

@@ -230,16 +230,24 @@ fn json_scanner_unescapes_and_is_bounded() {
 #[test]
 fn hostile_input_does_not_panic() {
     let mut seed: u64 = 0x9e37_79b9_7f4a_7c15;
-    let alphabet = b"'\"`<>/-#;()=,.*&|!\\ \t\n\0aAzZ09oRuUnNsSeElLcC@$%{}[]:_?+\x7f";
-    for len in 0..400usize {
+    let alphabet: Vec<char> =
+        "'\"`<>/-#;()=,.*&|!\\ \t\n\0aAzZ09oRuUnNsSeElLcC@$%{}[]:_?+\x7féÐ＜\u{fffd}😀"
+            .chars()
+            .collect();
+    let pieces = [
+        "%u", "%25", "&#x", "\\u00", "://", "..", "0x", "select ", "<script", "$ne",
+    ];
+    for len in 0..600usize {
         let mut s = String::new();
         for _ in 0..len {
             seed ^= seed << 13;
             seed ^= seed >> 7;
             seed ^= seed << 17;
-            s.push(char::from(
-                alphabet[(seed % alphabet.len() as u64) as usize],
-            ));
+            if seed % 7 == 0 {
+                s.push_str(pieces[(seed / 7 % pieces.len() as u64) as usize]);
+            } else {
+                s.push(alphabet[(seed % alphabet.len() as u64) as usize]);
+            }
         }
         s.push('é');
         let _ = classify_injection(&s);
