@@ -243,7 +243,7 @@ fn hostile_input_does_not_panic() {
             seed ^= seed << 13;
             seed ^= seed >> 7;
             seed ^= seed << 17;
-            if seed % 7 == 0 {
+            if seed.is_multiple_of(7) {
                 s.push_str(pieces[(seed / 7 % pieces.len() as u64) as usize]);
             } else {
                 s.push(alphabet[(seed % alphabet.len() as u64) as usize]);
