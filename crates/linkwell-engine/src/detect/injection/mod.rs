@@ -122,7 +122,19 @@ const EXCERPT_LEN: usize = 160;
 /// Analysers in the order they are asked: the more specific classes first
 /// (an SSI `<!--#exec` is command injection even though it names
 /// `/etc/passwd`; `"><script>` is XSS even though it closes a quote).
-fn analyse(s: &str, h: Hits, ssrf: bool) -> Option<(InjectionClass, &'static str)> {
+/// Which checks apply to a value, by where it was found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Rules {
+    /// Parameters, body fields, custom headers: everything.
+    All,
+    /// No SSRF verdict (parameter names, `Referer`, `Origin`).
+    NoSsrf,
+    /// The request path: no SSRF, and a system file name alone is a
+    /// probe for the scanning detector, not traversal; `../` still counts.
+    Path,
+}
+
+fn analyse(s: &str, h: Hits, rules: Rules) -> Option<(InjectionClass, &'static str)> {
     if h.class(InjectionClass::Xss)
         && let Some(r) = xss::detect_with(s, h)
     {
@@ -134,7 +146,7 @@ fn analyse(s: &str, h: Hits, ssrf: bool) -> Option<(InjectionClass, &'static str
         return Some((InjectionClass::Command, r));
     }
     if h.class(InjectionClass::PathTraversal)
-        && let Some(r) = traversal::detect_with(s, h)
+        && let Some(r) = traversal::detect_with(s, h, rules != Rules::Path)
     {
         return Some((InjectionClass::PathTraversal, r));
     }
@@ -148,7 +160,7 @@ fn analyse(s: &str, h: Hits, ssrf: bool) -> Option<(InjectionClass, &'static str
     {
         return Some((InjectionClass::NoSql, r));
     }
-    if ssrf
+    if rules == Rules::All
         && h.class(InjectionClass::Ssrf)
         && let Some(r) = ssrf::detect(s)
     {
@@ -189,7 +201,7 @@ pub(crate) struct CleanCache {
 const CLEAN_SLOTS: usize = 1024;
 
 /// [`CleanCache::key`] tag for a whole `Cookie` header.
-const COOKIE: u8 = 2;
+const COOKIE: u8 = 3;
 
 /// Values shorter than this are cheaper to scan than to hash.
 const CACHE_MIN_LEN: usize = 24;
@@ -231,11 +243,11 @@ impl Scan<'_> {
         &mut self,
         raw: &str,
         enc: Enc,
-        ssrf: bool,
+        rules: Rules,
     ) -> Option<(InjectionClass, &'static str, String)> {
         let key = match &self.clean {
             Some(c) if raw.len() >= CACHE_MIN_LEN => {
-                let k = c.key(raw, u8::from(ssrf));
+                let k = c.key(raw, rules as u8);
                 if c.contains(k) {
                     return None;
                 }
@@ -243,7 +255,7 @@ impl Scan<'_> {
             }
             _ => None,
         };
-        let hit = self.value(raw, enc, ssrf);
+        let hit = self.value(raw, enc, rules);
         if hit.is_none()
             && let (Some(k), Some(c)) = (key, self.clean.as_deref_mut())
         {
@@ -258,7 +270,7 @@ impl Scan<'_> {
         &mut self,
         raw: &str,
         enc: Enc,
-        ssrf: bool,
+        rules: Rules,
     ) -> Option<(InjectionClass, &'static str, String)> {
         if raw.is_empty() {
             return None;
@@ -270,7 +282,7 @@ impl Scan<'_> {
         };
         let h = triggers::scan(text);
         if h.any()
-            && let Some((c, r)) = analyse(text, h, ssrf)
+            && let Some((c, r)) = analyse(text, h, rules)
         {
             return Some((c, r, excerpt(text)));
         }
@@ -280,7 +292,7 @@ impl Scan<'_> {
         {
             let h = triggers::scan(&inner);
             if h.any()
-                && let Some((c, r)) = analyse(&inner, h, ssrf)
+                && let Some((c, r)) = analyse(&inner, h, rules)
             {
                 return Some((c, r, excerpt(&inner)));
             }
@@ -327,8 +339,12 @@ const SKIPPED_HEADERS: &[&str] = &[
 
 /// Headers where a URL to an internal host is normal (development
 /// frontends, proxies): no SSRF verdict there.
-fn header_may_be_ssrf(name: &str) -> bool {
-    !name.eq_ignore_ascii_case("referer") && !name.eq_ignore_ascii_case("origin")
+fn header_rules(name: &str) -> Rules {
+    if name.eq_ignore_ascii_case("referer") || name.eq_ignore_ascii_case("origin") {
+        Rules::NoSsrf
+    } else {
+        Rules::All
+    }
 }
 
 /// Most strings taken from one JSON body.
@@ -422,13 +438,13 @@ fn scan_call_with(call: &CallRecord<'_>, clean: Option<&mut CleanCache>) -> Opti
     // Path: traversal on the whole decoded path, everything else per
     // segment (SSRF does not apply to our own path).
     if triggers::scan(&call.path).any() || call.path.contains(['%', '+']) {
-        if let Some((c, r, e)) = scan.value(&call.path, Enc::Plain, false) {
+        if let Some((c, r, e)) = scan.value(&call.path, Enc::Plain, Rules::Path) {
             return hit(c, r, Place::Path, e);
         }
         // Segments with `+` read as a space: many frameworks decode paths
         // that way, and a payload should not hide behind the difference.
         for seg in call.path.split('/').filter(|s| !s.is_empty()) {
-            if let Some((c, r, e)) = scan.value(seg, Enc::Form, false) {
+            if let Some((c, r, e)) = scan.value(seg, Enc::Form, Rules::Path) {
                 return hit(c, r, Place::Path, e);
             }
         }
@@ -452,7 +468,7 @@ fn scan_call_with(call: &CallRecord<'_>, clean: Option<&mut CleanCache>) -> Opti
         ("x-forwarded-for", call.forwarded_for.as_deref()),
     ] {
         if let Some(v) = value
-            && let Some((c, r, e)) = scan.repeated(v, Enc::Plain, header_may_be_ssrf(name))
+            && let Some((c, r, e)) = scan.repeated(v, Enc::Plain, header_rules(name))
         {
             return hit(c, r, Place::Header(name.to_string()), e);
         }
@@ -467,10 +483,10 @@ fn scan_call_with(call: &CallRecord<'_>, clean: Option<&mut CleanCache>) -> Opti
             }
             for pair in value.split(';') {
                 let (k, v) = pair.trim().split_once('=').unwrap_or(("", pair.trim()));
-                if let Some((c, r, e)) = scan.value(v, Enc::Form, true) {
+                if let Some((c, r, e)) = scan.value(v, Enc::Form, Rules::All) {
                     return hit(c, r, Place::Cookie(excerpt_name(k)), e);
                 }
-                if let Some((c, r, e)) = scan.value(k, Enc::Form, false) {
+                if let Some((c, r, e)) = scan.value(k, Enc::Form, Rules::NoSsrf) {
                     return hit(c, r, Place::Cookie(excerpt_name(k)), e);
                 }
             }
@@ -488,7 +504,7 @@ fn scan_call_with(call: &CallRecord<'_>, clean: Option<&mut CleanCache>) -> Opti
         if skipped {
             continue;
         }
-        if let Some((c, r, e)) = scan.repeated(value, Enc::Plain, header_may_be_ssrf(name)) {
+        if let Some((c, r, e)) = scan.repeated(value, Enc::Plain, header_rules(name)) {
             return hit(c, r, Place::Header(name.to_ascii_lowercase()), e);
         }
     }
@@ -509,7 +525,7 @@ fn scan_form(scan: &mut Scan, form: &str, place: impl Fn(&str) -> Place) -> Opti
                 excerpt: excerpt(pair),
             });
         }
-        if let Some((class, rule, excerpt)) = scan.value(value, Enc::Form, true) {
+        if let Some((class, rule, excerpt)) = scan.value(value, Enc::Form, Rules::All) {
             return Some(InjectionHit {
                 class,
                 rule,
@@ -517,7 +533,7 @@ fn scan_form(scan: &mut Scan, form: &str, place: impl Fn(&str) -> Place) -> Opti
                 excerpt,
             });
         }
-        if let Some((class, rule, excerpt)) = scan.value(name, Enc::Form, false) {
+        if let Some((class, rule, excerpt)) = scan.value(name, Enc::Form, Rules::NoSsrf) {
             return Some(InjectionHit {
                 class,
                 rule,
@@ -551,7 +567,7 @@ fn scan_body(scan: &mut Scan, body: &str, content_type: Option<&str>) -> Option<
                 }
                 return true;
             }
-            if let Some((class, rule, excerpt)) = scan.value(value, Enc::Plain, true) {
+            if let Some((class, rule, excerpt)) = scan.value(value, Enc::Plain, Rules::All) {
                 found = Some(InjectionHit {
                     class,
                     rule,
@@ -578,7 +594,7 @@ fn scan_body(scan: &mut Scan, body: &str, content_type: Option<&str>) -> Option<
     // Anything else is one value; clients that send no content type
     // almost always send form encoding.
     let enc = if ct.is_empty() { Enc::Form } else { Enc::Plain };
-    scan.value(body, enc, true)
+    scan.value(body, enc, Rules::All)
         .map(|(class, rule, excerpt)| InjectionHit {
             class,
             rule,
@@ -630,7 +646,7 @@ fn scan_xml(scan: &mut Scan, body: &str) -> Option<InjectionHit> {
         let (Some(v), true) = (body.get(start..end), end > start) else {
             continue;
         };
-        if let Some((class, rule, excerpt)) = scan.value(v, Enc::Plain, true) {
+        if let Some((class, rule, excerpt)) = scan.value(v, Enc::Plain, Rules::All) {
             return Some(InjectionHit {
                 class,
                 rule,
@@ -646,7 +662,7 @@ fn scan_xml(scan: &mut Scan, body: &str) -> Option<InjectionHit> {
 /// query string) matches after decoding.
 pub fn classify_injection(input: &str) -> Option<(InjectionClass, &'static str)> {
     Scan::default()
-        .value(input, Enc::Form, true)
+        .value(input, Enc::Form, Rules::All)
         .map(|(c, r, _)| (c, r))
 }
 

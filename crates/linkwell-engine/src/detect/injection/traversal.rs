@@ -46,11 +46,12 @@ fn hex_literals(s: &str) -> String {
 /// The traversal rule `value` (decoded) breaks.
 #[cfg(test)]
 pub(super) fn detect(value: &str) -> Option<&'static str> {
-    detect_with(value, super::triggers::scan(value))
+    detect_with(value, super::triggers::scan(value), true)
 }
 
-/// [`detect`] given the prefilter's hits.
-pub(super) fn detect_with(value: &str, h: Hits) -> Option<&'static str> {
+/// [`detect`] given the prefilter's hits; `targets`: whether a system file
+/// name alone counts (not in the request path, where it is a probe).
+pub(super) fn detect_with(value: &str, h: Hits, targets: bool) -> Option<&'static str> {
     let b = value.as_bytes();
     if !b.iter().any(|&c| matches!(c, b'.' | b'/' | b'\\')) && !value.contains("0x") {
         return None;
@@ -83,7 +84,7 @@ pub(super) fn detect_with(value: &str, h: Hits) -> Option<&'static str> {
     if lower.starts_with("/..") || lower.contains("//..") {
         return Some("a '../' sequence climbing out of the directory");
     }
-    if h.has(Feature::Target) && TARGETS.iter().any(|t| lower.contains(t)) {
+    if targets && h.has(Feature::Target) && TARGETS.iter().any(|t| lower.contains(t)) {
         return Some("a system file path");
     }
     // `/./././` and `/.//./`: current-directory segments only a
