@@ -45,7 +45,7 @@ enum Tk {
     As,
     All,
     /// insert, update, delete, drop, create, alter, exec, execute, declare,
-    /// shutdown, truncate, call, begin, grant, set, load, handler
+    /// shutdown, truncate, call, begin, grant, load, handler
     Stmt,
     Waitfor,
     Delay,
@@ -54,6 +54,9 @@ enum Tk {
     Case,
     /// when, then
     When,
+    /// table, database, schema, function, view, index, trigger: what
+    /// DROP/CREATE/ALTER act on.
+    Object,
     /// information_schema, sysobjects, pg_catalog, ...: no benign value
     /// names them.
     Catalog,
@@ -89,7 +92,8 @@ impl Tk {
             | Tk::Delay
             | Tk::Not
             | Tk::Case
-            | Tk::When => 'k',
+            | Tk::When
+            | Tk::Object => 'k',
             Tk::Stmt => 'T',
             Tk::Var | Tk::SysVar => 'v',
             Tk::LParen => '(',
@@ -277,13 +281,15 @@ fn keyword(w: &str) -> Tk {
         "as" => Tk::As,
         "all" | "distinct" => Tk::All,
         "insert" | "update" | "delete" | "drop" | "create" | "alter" | "exec" | "execute"
-        | "declare" | "shutdown" | "truncate" | "call" | "begin" | "grant" | "set" | "load"
-        | "handler" => Tk::Stmt,
+        | "declare" | "shutdown" | "truncate" | "call" | "begin" | "grant" | "load" | "handler" => {
+            Tk::Stmt
+        }
         "waitfor" => Tk::Waitfor,
         "delay" | "time" => Tk::Delay,
         "null" | "true" | "false" => Tk::Null,
         "not" | "exists" => Tk::Not,
         "case" => Tk::Case,
+        "table" | "database" | "schema" | "function" | "view" | "index" | "trigger" => Tk::Object,
         "when" | "then" => Tk::When,
         _ => {
             if w.len() >= 6 && CATALOGS.iter().any(|c| w.starts_with(c)) {
@@ -642,6 +648,15 @@ fn judge(toks: &[Tok], quoted: bool) -> Option<&'static str> {
             {
                 return Some("a stacked statement after ';'");
             }
+            // After a word (`balance;DROP TABLE accounts--`) only a
+            // statement that cannot be prose counts.
+            Tk::Semi
+                if at(toks, i + 1) == Some(Tk::Stmt)
+                    && (at(toks, i + 2) == Some(Tk::Object)
+                        || toks.last().is_some_and(|t| t.t == Tk::Comment)) =>
+            {
+                return Some("a stacked statement after ';'");
+            }
             Tk::Func if toks[i].strong => return Some("a call to a delay or extraction function"),
             Tk::SysVar => return Some("a server variable (@@)"),
             Tk::LParen if select_shape(toks, i + 1) => return Some("a subquery"),
@@ -775,6 +790,8 @@ mod tests {
             "elt(5953=5953,1)",
             "1,(select (case when (3743=9640) then 1 else 3743 end))",
             "1 rlike (select (case when (8314=5463) then 1 else 0x28 end))",
+            "balance;DROP TABLE accounts--",
+            "name; drop table users",
             "sELecT slEep (10 /6)",
             "or 4975==4975'",
             "AND 2771=1709)",
@@ -816,6 +833,8 @@ mod tests {
             "and then some",
             "Select * items you want",
             "sleep well",
+            "Lunch; set table for four",
+            "Report; update the index later",
         ] {
             assert_eq!(detect(b), None, "false positive on {b}");
         }
