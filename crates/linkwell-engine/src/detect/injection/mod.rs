@@ -12,6 +12,8 @@
 //! and are filed under API8:2023 Security Misconfiguration, each with its
 //! CWE.
 
+mod body;
+mod cache;
 mod cmd;
 mod decode;
 mod nosql;
@@ -25,6 +27,7 @@ use std::fmt;
 
 use linkwell_core::{CallRecord, Finding, FindingKind, Owasp, Severity};
 
+use cache::{CACHE_MIN_LEN, COOKIE, CleanCache};
 use triggers::Hits;
 
 use super::{Detector, Draft};
@@ -119,9 +122,6 @@ pub struct InjectionHit {
 /// Bytes of a decoded payload kept as evidence.
 const EXCERPT_LEN: usize = 160;
 
-/// Analysers in the order they are asked: the more specific classes first
-/// (an SSI `<!--#exec` is command injection even though it names
-/// `/etc/passwd`; `"><script>` is XSS even though it closes a quote).
 /// Which checks apply to a value, by where it was found.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Rules {
@@ -134,6 +134,9 @@ enum Rules {
     Path,
 }
 
+/// Analysers in the order they are asked: the more specific classes first
+/// (an SSI `<!--#exec` is command injection even though it names
+/// `/etc/passwd`; `"><script>` is XSS even though it closes a quote).
 fn analyse(s: &str, h: Hits, rules: Rules) -> Option<(InjectionClass, &'static str)> {
     if h.class(InjectionClass::Xss)
         && let Some(r) = xss::detect_with(s, h)
@@ -184,56 +187,6 @@ struct Scan<'c> {
     decoded: String,
     /// Header values known clean; `None` for one-off scans.
     clean: Option<&'c mut CleanCache>,
-}
-
-/// Header values recently found clean. A client sends the same user
-/// agent, referer and cookies on every call, and a long user agent is the
-/// most expensive value in a benign call; remembering its hash makes the
-/// repeat free. Fixed size (direct-mapped), keyed with a per-process
-/// random hash so a payload cannot be made to collide with a clean value
-/// on purpose. Only speed depends on it: a value is either clean or not.
-pub(crate) struct CleanCache {
-    slots: Box<[u64]>,
-    hasher: std::hash::RandomState,
-}
-
-/// Slots in [`CleanCache`] (8 bytes each).
-const CLEAN_SLOTS: usize = 1024;
-
-/// [`CleanCache::key`] tag for a whole `Cookie` header.
-const COOKIE: u8 = 3;
-
-/// Values shorter than this are cheaper to scan than to hash.
-const CACHE_MIN_LEN: usize = 24;
-
-impl Default for CleanCache {
-    fn default() -> Self {
-        CleanCache {
-            slots: vec![0; CLEAN_SLOTS].into_boxed_slice(),
-            hasher: std::hash::RandomState::new(),
-        }
-    }
-}
-
-impl CleanCache {
-    /// `how` tells apart the ways a value is scanned (a header with or
-    /// without SSRF checks, a whole cookie header), which may differ.
-    fn key(&self, s: &str, how: u8) -> u64 {
-        use std::hash::BuildHasher;
-        self.hasher.hash_one((s, how)) | 1
-    }
-
-    fn slot(k: u64) -> usize {
-        (k % CLEAN_SLOTS as u64) as usize
-    }
-
-    fn contains(&self, k: u64) -> bool {
-        self.slots[Self::slot(k)] == k
-    }
-
-    fn insert(&mut self, k: u64) {
-        self.slots[Self::slot(k)] = k;
-    }
 }
 
 impl Scan<'_> {
@@ -347,74 +300,6 @@ fn header_rules(name: &str) -> Rules {
     }
 }
 
-/// Most strings taken from one JSON body.
-const MAX_JSON_STRINGS: usize = 256;
-
-/// Calls `f(key, value)` for each string value of a JSON document (keys
-/// are reported with an empty value and `is_key`), unescaping as it goes.
-/// A hand-rolled scanner: bodies are samples that may be cut mid-document,
-/// so a strict parser would see nothing.
-fn json_strings(body: &str, mut f: impl FnMut(&str, &str, bool) -> bool) {
-    let b = body.as_bytes();
-    let mut i = 0;
-    let mut key = String::new();
-    let mut buf = String::new();
-    let mut seen = 0;
-    while i < b.len() && seen < MAX_JSON_STRINGS {
-        if b[i] != b'"' {
-            i += 1;
-            continue;
-        }
-        buf.clear();
-        i += 1;
-        let mut start = i;
-        while i < b.len() && b[i] != b'"' {
-            if b[i] == b'\\' {
-                buf.push_str(&body[start..i]);
-                match b.get(i + 1) {
-                    Some(b'n') => buf.push('\n'),
-                    Some(b't') => buf.push('\t'),
-                    Some(b'r') => buf.push('\r'),
-                    Some(b'u') => {
-                        let code = body
-                            .get(i + 2..i + 6)
-                            .and_then(|h| u32::from_str_radix(h, 16).ok())
-                            .and_then(char::from_u32);
-                        if let Some(c) = code {
-                            buf.push(c);
-                            i += 4;
-                        }
-                    }
-                    Some(&c) if c.is_ascii() => buf.push(char::from(c)),
-                    _ => {}
-                }
-                i = (i + 2).min(b.len());
-                while !body.is_char_boundary(i) {
-                    i += 1;
-                }
-                start = i;
-                continue;
-            }
-            i += 1;
-        }
-        buf.push_str(&body[start..i.min(b.len())]);
-        i += 1;
-        seen += 1;
-        let mut j = i;
-        while j < b.len() && b[j].is_ascii_whitespace() {
-            j += 1;
-        }
-        let is_key = b.get(j) == Some(&b':');
-        if is_key {
-            key.clear();
-            key.push_str(&buf);
-        }
-        if !f(&key, &buf, is_key) {
-            return;
-        }
-    }
-}
-
 /// Scans one call. Returns the first payload found, looking at the path,
 /// the query, the body, then headers and cookies.
 pub fn scan_call(call: &CallRecord<'_>) -> Option<InjectionHit> {
@@ -457,7 +342,7 @@ fn scan_call_with(call: &CallRecord<'_>, clean: Option<&mut CleanCache>) -> Opti
     }
 
     if let Some(body) = call.request_body.as_deref()
-        && let Some(h) = scan_body(&mut scan, body, call.content_type.as_deref())
+        && let Some(h) = body::scan_body(&mut scan, body, call.content_type.as_deref())
     {
         return Some(h);
     }
@@ -547,115 +432,6 @@ fn scan_form(scan: &mut Scan, form: &str, place: impl Fn(&str) -> Place) -> Opti
 
 fn excerpt_name(n: &str) -> String {
     excerpt(n).chars().take(64).collect()
-}
-
-fn scan_body(scan: &mut Scan, body: &str, content_type: Option<&str>) -> Option<InjectionHit> {
-    let ct = content_type.unwrap_or("").to_ascii_lowercase();
-    let trimmed = body.trim_start();
-    if ct.contains("json") || (ct.is_empty() && trimmed.starts_with(['{', '['])) {
-        let mut found = None;
-        json_strings(body, |key, value, is_key| {
-            if is_key {
-                if nosql::is_operator(value) {
-                    found = Some(InjectionHit {
-                        class: InjectionClass::NoSql,
-                        rule: "a query operator as a JSON key ({\"$ne\": ...})",
-                        place: Place::Body(excerpt_name(value)),
-                        excerpt: excerpt(trimmed),
-                    });
-                    return false;
-                }
-                return true;
-            }
-            if let Some((class, rule, excerpt)) = scan.value(value, Enc::Plain, Rules::All) {
-                found = Some(InjectionHit {
-                    class,
-                    rule,
-                    place: Place::Body(excerpt_name(key)),
-                    excerpt,
-                });
-                return false;
-            }
-            true
-        });
-        return found;
-    }
-    if ct.starts_with("multipart/") {
-        return None;
-    }
-    if ct.contains("xml") || trimmed.starts_with("<?xml") {
-        return scan_xml(scan, body);
-    }
-    let form_like = ct.contains("x-www-form-urlencoded")
-        || (ct.is_empty() && body.contains('=') && !trimmed.starts_with('<'));
-    if form_like {
-        return scan_form(scan, body, |n| Place::Body(n.to_string()));
-    }
-    // Anything else is one value; clients that send no content type
-    // almost always send form encoding.
-    let enc = if ct.is_empty() { Enc::Form } else { Enc::Plain };
-    scan.value(body, enc, Rules::All)
-        .map(|(class, rule, excerpt)| InjectionHit {
-            class,
-            rule,
-            place: Place::Body(String::new()),
-            excerpt,
-        })
-}
-
-/// Most values taken from one XML body.
-const MAX_XML_VALUES: usize = 256;
-
-/// XML bodies: attribute values and text between tags, each on its own
-/// (markup is the document's, not the attacker's, so the whole body is
-/// never judged as HTML).
-fn scan_xml(scan: &mut Scan, body: &str) -> Option<InjectionHit> {
-    let b = body.as_bytes();
-    let mut values = Vec::new();
-    let mut i = 0;
-    while i < b.len() && values.len() < MAX_XML_VALUES {
-        match b[i] {
-            b'"' | b'\''
-                if i > 0
-                    && b[..i].iter().rev().find(|c| !c.is_ascii_whitespace()) == Some(&b'=') =>
-            {
-                let q = b[i];
-                let end = b[i + 1..]
-                    .iter()
-                    .position(|&c| c == q)
-                    .map_or(b.len(), |p| i + 1 + p);
-                values.push((i + 1, end));
-                i = end + 1;
-            }
-            b'>' => {
-                let end = b[i + 1..]
-                    .iter()
-                    .position(|&c| c == b'<')
-                    .map_or(b.len(), |p| i + 1 + p);
-                if body[i + 1..end].trim().is_empty() {
-                    i = end;
-                } else {
-                    values.push((i + 1, end));
-                    i = end;
-                }
-            }
-            _ => i += 1,
-        }
-    }
-    for (start, end) in values {
-        let (Some(v), true) = (body.get(start..end), end > start) else {
-            continue;
-        };
-        if let Some((class, rule, excerpt)) = scan.value(v, Enc::Plain, Rules::All) {
-            return Some(InjectionHit {
-                class,
-                rule,
-                place: Place::Body(String::new()),
-                excerpt,
-            });
-        }
-    }
-    None
 }
 
 /// The injection class and rule `input` (one value, URL-encoded as in a

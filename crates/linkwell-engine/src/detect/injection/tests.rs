@@ -1,3 +1,4 @@
+use super::body::{MAX_JSON_STRINGS, json_strings};
 use super::*;
 use crate::detect::testkit::{call, key};
 use linkwell_core::Method;
