@@ -20,7 +20,7 @@ use crate::CallContext;
 use crate::config::EngineConfig;
 use crate::state::SharedState;
 
-pub use injection::{InjectionClass, classify_injection};
+pub use injection::{InjectionClass, InjectionHit, Place, classify_injection, scan_call};
 
 pub trait Detector: Send {
     fn name(&self) -> &'static str;
@@ -36,7 +36,7 @@ pub fn default_detectors(cfg: &EngineConfig) -> Vec<Box<dyn Detector>> {
     vec![
         Box::new(auth::AuthAbuse::new(cfg)),
         Box::new(scanning::Scanning::new(cfg)),
-        Box::new(injection::Injection),
+        Box::new(injection::Injection::default()),
         Box::new(enumeration::Enumeration::new(cfg)),
         Box::new(exposure::Exposure),
         Box::new(abuse::Abuse::new(cfg)),

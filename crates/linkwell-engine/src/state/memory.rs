@@ -42,7 +42,7 @@ impl Halves {
         if self.epoch == i64::MIN {
             self.epoch = epoch;
         } else if epoch == self.epoch + 1 {
-            self.previous = std::mem::replace(&mut self.current, Hll64::default());
+            self.previous = std::mem::take(&mut self.current);
             self.epoch = epoch;
         } else if epoch > self.epoch + 1 {
             self.previous = Hll64::default();
