@@ -32,18 +32,59 @@ pub struct EngineConfig {
     pub distributed_failures: u32,
     pub distributed_min_clients: u32,
     pub auth_window_secs: u32,
-    /// 404s from one client within `scan_window_secs` that make scanning.
+    // enumeration, scanning, abuse, exposure
+    /// Distinct non-existent paths (404/405 on routes that never answered)
+    /// from one address within `scan_window_secs` that make scanning.
+    /// Distinct, not a count: a broken link retried all day is one path.
     pub scan_not_found: u32,
     pub scan_window_secs: u32,
-    /// Distinct object ids of one endpoint walked by one client within
-    /// `enum_window_secs`, with at least `enum_denied_share` denied, that make enumeration.
+    /// A fast sweep: this many 404s within one minute, over at least
+    /// `scan_burst_distinct` different paths, is scanning before the
+    /// window's distinct threshold is reached.
+    pub scan_burst: u32,
+    pub scan_burst_distinct: u32,
+    /// Well-known scanner targets (`/.env`, `/.git/config`) from one address
+    /// within the window that make scanning.
+    pub scan_probe_paths: u32,
+    /// Distinct object ids of one endpoint walked by one caller (identity
+    /// when known, else address) within `enum_window_secs`, with at least
+    /// `enum_denied_share` of calls refused (401/403/404), that make enumeration.
     pub enum_distinct_ids: u32,
     pub enum_denied_share: f32,
     pub enum_window_secs: u32,
+    /// Numeric ids each above the last by at most `enum_max_step`, this many
+    /// in a row, make a sequential sweep (raises confidence; with an
+    /// authenticated caller it is reported even when the calls succeed).
+    pub enum_sequential_run: u32,
+    pub enum_max_step: u64,
+    /// A caller whose busiest earlier window touched at most this many ids
+    /// of an endpoint is "outside its usual objects" when it reaches
+    /// `enum_distinct_ids`.
+    pub enum_usual_ids: u32,
+    /// Identities or addresses exempt from the rate baseline and from the
+    /// success-only sequential check (integration partners known to sweep
+    /// their own objects). Pagination, oversized responses and refused
+    /// enumeration are still reported for them.
+    pub trusted_clients: Vec<String>,
     /// A page size above this in `limit=`/`per_page=`/`size=` is pagination abuse.
     pub max_page_size: u64,
     /// A response larger than this (bytes) is flagged as oversized.
     pub max_response_bytes: u64,
+    /// A caller's calls to one endpoint per `abuse_rate_window_secs` above
+    /// max(`abuse_rate_factor` × the endpoint's peer p99, `abuse_rate_floor`)
+    /// are resource abuse, once the endpoint has seen `abuse_min_clients`
+    /// callers and when the rate is also `abuse_jump_factor` × the caller's
+    /// own usual peak (a partner that was always busy is its own normal).
+    pub abuse_rate_window_secs: u32,
+    pub abuse_rate_factor: f32,
+    pub abuse_rate_floor: u32,
+    pub abuse_min_clients: u32,
+    pub abuse_jump_factor: f32,
+    /// Most endpoints with a learned rate baseline.
+    pub abuse_max_endpoints: usize,
+    /// Bytes of each request and response body sample scanned for
+    /// sensitive data.
+    pub exposure_body_scan_bytes: usize,
 }
 
 impl Default for EngineConfig {
@@ -58,13 +99,28 @@ impl Default for EngineConfig {
             distributed_failures: 40,
             distributed_min_clients: 10,
             auth_window_secs: 3600,
+            // enumeration, scanning, abuse, exposure
             scan_not_found: 30,
             scan_window_secs: 600,
+            scan_burst: 20,
+            scan_burst_distinct: 10,
+            scan_probe_paths: 3,
             enum_distinct_ids: 25,
             enum_denied_share: 0.5,
             enum_window_secs: 900,
+            enum_sequential_run: 15,
+            enum_max_step: 16,
+            enum_usual_ids: 5,
+            trusted_clients: Vec::new(),
             max_page_size: 1000,
             max_response_bytes: 10 * 1024 * 1024,
+            abuse_rate_window_secs: 60,
+            abuse_rate_factor: 8.0,
+            abuse_rate_floor: 30,
+            abuse_min_clients: 20,
+            abuse_jump_factor: 4.0,
+            abuse_max_endpoints: 4096,
+            exposure_body_scan_bytes: 4096,
         }
     }
 }

@@ -9,6 +9,7 @@ mod auth;
 mod enumeration;
 mod exposure;
 mod injection;
+mod keys;
 mod scanning;
 
 use linkwell_core::{ClientRef, Evidence, Finding, FindingKind, Owasp, Severity};
