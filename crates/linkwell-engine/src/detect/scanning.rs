@@ -277,8 +277,17 @@ mod tests {
         let mut first = None;
         // One path every 15 s: never a burst, 40 different paths in 10 minutes.
         for i in 0..40 {
-            let p = format!("/api/{}", ["admin", "backup", "internal", "v2", "old"][i % 5]);
-            let c = call("198.51.100.8", Method::Get, &format!("{p}/{i}"), 404, i as i64 * 15);
+            let p = format!(
+                "/api/{}",
+                ["admin", "backup", "internal", "v2", "old"][i % 5]
+            );
+            let c = call(
+                "198.51.100.8",
+                Method::Get,
+                &format!("{p}/{i}"),
+                404,
+                i as i64 * 15,
+            );
             h.run(&mut d, &c, &key("GET", &format!("{p}/{{id}}")), &mut out);
             if first.is_none() && !out.is_empty() {
                 first = Some(i + 1);
@@ -320,7 +329,13 @@ mod tests {
         let mut out = vec![];
         // Ten times a second for a day, always the same missing path.
         for i in 0..20_000 {
-            let c = call("203.0.113.40", Method::Get, "/v1/promotions/banner.png", 404, i / 10);
+            let c = call(
+                "203.0.113.40",
+                Method::Get,
+                "/v1/promotions/banner.png",
+                404,
+                i / 10,
+            );
             h.run(&mut d, &c, &key("GET", "/v1/promotions/{name}"), &mut out);
         }
         assert!(out.is_empty(), "{:?}", out.first().map(|f| &f.explanation));
@@ -339,7 +354,13 @@ mod tests {
         // with the user's own id.
         for u in 0..400i64 {
             let t = u * 3 / 2;
-            let ok = call("100.64.0.1", Method::Get, &format!("/v1/payments/{:032x}", u * 7), 200, t);
+            let ok = call(
+                "100.64.0.1",
+                Method::Get,
+                &format!("/v1/payments/{:032x}", u * 7),
+                200,
+                t,
+            );
             h.run(&mut d, &ok, &k_acc, &mut out);
             for j in 0..3 {
                 let gone = call(
