@@ -213,8 +213,40 @@ pub fn is_card_number(v: &str) -> bool {
             _ => return false,
         }
     }
-    // Issuer prefixes: Visa 4, Mastercard 2/5, Amex 3, Discover/UnionPay 6.
-    (13..=19).contains(&digits) && sum.is_multiple_of(10) && matches!(bytes[0], b'2'..=b'6')
+    (13..=19).contains(&digits) && sum.is_multiple_of(10) && issuer_length_ok(bytes, digits)
+}
+
+/// Whether the first digits name a card scheme that issues numbers of this
+/// length (Visa 4: 13/16/19; Mastercard 51–55 and 2221–2720: 16; Amex
+/// 34/37: 15; Diners 30/36/38: 14–16; JCB 35, Discover 6011/64/65 and
+/// UnionPay 62: 16–19). Random 13–19 digit ids pass Luhn one time in ten;
+/// this rules out most of the rest.
+fn issuer_length_ok(bytes: &[u8], digits: u32) -> bool {
+    let mut head = 0u32;
+    let mut n = 0;
+    for &b in bytes {
+        if b.is_ascii_digit() {
+            head = head * 10 + u32::from(b - b'0');
+            n += 1;
+            if n == 4 {
+                break;
+            }
+        }
+    }
+    let (d1, d2) = (head / 1000, head / 100);
+    match d1 {
+        4 => matches!(digits, 13 | 16 | 19),
+        5 => (51..=55).contains(&d2) && digits == 16,
+        2 => (2221..=2720).contains(&head) && digits == 16,
+        3 => match d2 {
+            34 | 37 => digits == 15,
+            30 | 36 | 38 => (14..=16).contains(&digits),
+            35 => (16..=19).contains(&digits),
+            _ => false,
+        },
+        6 => (head == 6011 || matches!(d2, 62 | 64 | 65)) && (16..=19).contains(&digits),
+        _ => false,
+    }
 }
 
 pub fn is_iban(v: &str) -> bool {
@@ -410,6 +442,26 @@ mod tests {
         assert!(!is_card_number("4111111111111112")); // Luhn fails
         assert!(!is_card_number("1234567890123")); // no issuer prefix 1
         assert!(!is_card_number("41111"));
+        assert!(is_card_number("378282246310005")); // Amex, 15
+        assert!(is_card_number("2223003122003222")); // Mastercard 2-series
+        assert!(is_card_number("6011111111111117")); // Discover
+        assert!(is_card_number("30569309025904")); // Diners, 14
+        // Luhn-valid, but no scheme issues these.
+        for luhn_valid in ["5900000000000000", "3782822463100003", "2000000000000006"] {
+            let sum: u32 = luhn_valid
+                .bytes()
+                .rev()
+                .enumerate()
+                .map(|(i, b)| {
+                    let d = u32::from(b - b'0') * if i % 2 == 1 { 2 } else { 1 };
+                    if d > 9 { d - 9 } else { d }
+                })
+                .sum();
+            assert_eq!(sum % 10, 0, "{luhn_valid}");
+        }
+        assert!(!is_card_number("5900000000000000")); // 59 is not Mastercard
+        assert!(!is_card_number("3782822463100003")); // Amex is 15 digits
+        assert!(!is_card_number("2000000000000006")); // below the 2-series
     }
 
     #[test]

@@ -36,7 +36,7 @@ pub fn default_detectors(cfg: &EngineConfig) -> Vec<Box<dyn Detector>> {
         Box::new(scanning::Scanning::new(cfg)),
         Box::new(injection::Injection),
         Box::new(enumeration::Enumeration::new(cfg)),
-        Box::new(exposure::Exposure),
+        Box::new(exposure::Exposure::new(cfg)),
         Box::new(abuse::Abuse::new(cfg)),
     ]
 }
