@@ -115,7 +115,7 @@ impl Default for EngineConfig {
             max_page_size: 1000,
             max_response_bytes: 10 * 1024 * 1024,
             abuse_rate_window_secs: 60,
-            abuse_rate_factor: 8.0,
+            abuse_rate_factor: 5.0,
             abuse_rate_floor: 30,
             abuse_min_clients: 20,
             abuse_jump_factor: 4.0,

@@ -99,7 +99,17 @@ impl Exposure {
             for pair in q.split('&').filter(|p| !p.is_empty()).take(64) {
                 let (name, value) = pair.split_once('=').unwrap_or((pair, ""));
                 let value = prefix(value, self.body_bytes);
-                if let Some(k) = classify_param(&percent_decode(name), &percent_decode(value)) {
+                let value = percent_decode(value);
+                // A token parameter holding a JWT is named for what it holds.
+                let k = match classify_param(&percent_decode(name), &value) {
+                    Some(SensitiveKind::ApiKey)
+                        if classify_value(&value) == Some(SensitiveKind::Jwt) =>
+                    {
+                        Some(SensitiveKind::Jwt)
+                    }
+                    k => k,
+                };
+                if let Some(k) = k {
                     consider(k, &|| format!("query parameter '{}'", prefix(name, 64)));
                 }
             }
@@ -130,10 +140,19 @@ impl Exposure {
         } else {
             "URLs are logged and cached everywhere, so this data leaks out of the systems scoped to protect it"
         };
-        let mut d = Draft::new(fk, owasp, sev, 0.9).explain(format!(
-            "A {} was sent in the URL ({place}): {why}.",
-            kind.name()
-        ));
+        let what = match kind {
+            SensitiveKind::CardNumber => "A card number",
+            SensitiveKind::Iban => "An IBAN",
+            SensitiveKind::Email => "An e-mail address",
+            SensitiveKind::Jwt => "A JSON Web Token",
+            SensitiveKind::Password => "A password",
+            SensitiveKind::ApiKey => "An API key or token",
+            SensitiveKind::Ssn => "A US Social Security number",
+            SensitiveKind::Phone => "A phone number",
+        };
+        let mut d = Draft::new(fk, owasp, sev, 0.9)
+            .explain(format!("{what} was sent in the URL ({place}): {why}."));
+        d.evidence.add_excerpt(kind.name());
         d.cwe = Some(if kind.is_credential() { 598 } else { 359 });
         Some(d.finish(ctx))
     }
@@ -299,6 +318,11 @@ mod tests {
         assert_eq!(f[0].kind, FindingKind::CredentialInUrl);
         let f = run("/v1/me?access_token=eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.c2ln");
         assert_eq!(f[0].kind, FindingKind::CredentialInUrl);
+        assert!(
+            f[0].explanation.starts_with("A JSON Web Token"),
+            "{}",
+            f[0].explanation
+        );
         let f = run("/v1/cards/lookup?pan=4111111111111111");
         assert_eq!(f[0].kind, FindingKind::SensitiveDataExposure);
         assert_eq!(f[0].severity, Severity::High);
@@ -312,7 +336,11 @@ mod tests {
     fn ssns_and_phone_numbers_in_urls() {
         let f = run("/v1/applicants?ssn=123-45-6789");
         assert_eq!((f[0].owasp, f[0].severity), (Owasp::Api3, Severity::High));
-        assert!(f[0].explanation.contains("ssn"), "{}", f[0].explanation);
+        assert!(
+            f[0].explanation.contains("Social Security"),
+            "{}",
+            f[0].explanation
+        );
         let f = run("/v1/applicants/123-45-6789/status");
         assert_eq!(f[0].severity, Severity::High);
         let f = run("/v1/users?phone=%2B447700900123");
