@@ -10,6 +10,11 @@
 //! - **novelty**: an identity whose busiest earlier window touched only a
 //!   few ids of this endpoint suddenly touching many.
 //!
+//! Ids are counted and ordered from a caller's third call on the endpoint in
+//! a window: most pairs make one or two calls, and those then cost a single
+//! counter. A caller that never makes three calls in a window has no
+//! history, so novelty applies to callers seen at least that busy once.
+//!
 //! Many ids with mostly refusals is enumeration (high severity). A sequential
 //! run of successes by an authenticated caller is reported with lower
 //! confidence: it is what a successful BOLA looks like, and also what a
@@ -27,10 +32,9 @@
 //! sensor that sees every n-th call of a sweep still sees increasing ids,
 //! with the step multiplied by n, so `enum_max_step` leaves room for that.
 
-use linkwell_core::sketch::hash64;
 use linkwell_core::{Finding, FindingKind, Owasp, Severity};
 
-use super::keys::{NameSet, caller, endpoint_hash, pair};
+use super::keys::{NameSet, caller, endpoint_hash, pair, text_hash};
 use super::{Detector, Draft};
 use crate::CallContext;
 use crate::config::EngineConfig;
@@ -42,6 +46,8 @@ const IDS: Namespace = Namespace::new("enum.ids");
 const CALLS: Namespace = Namespace::new("enum.calls");
 /// Refused calls (401/403/404) per (caller, endpoint).
 const REFUSED: Namespace = Namespace::new("enum.refused");
+/// The call of a window from which ids are counted and ordered.
+const EXAMINE_FROM: u32 = 3;
 
 pub(crate) struct Enumeration {
     tracks: GenMap<u64, Track>,
@@ -159,10 +165,16 @@ impl Detector for Enumeration {
         let k = pair(who.hash, endpoint_hash(ctx.endpoint));
         let now = ctx.call.time;
         let window = self.window_secs;
-        let distinct = state.distinct(IDS.key(k), now, window, hash64(id.as_bytes()));
         let calls = state.add(CALLS.key(k), now, window, 1);
         let refused_call = matches!(ctx.call.status, 401 | 403 | 404);
         let mut refused = refused_call.then(|| state.add(REFUSED.key(k), now, window, 1));
+        // Most (caller, endpoint) pairs make a call or two per window; ids
+        // are examined from the third call on, which keeps the common call
+        // at one counter and costs the thresholds two ids.
+        if calls < EXAMINE_FROM {
+            return;
+        }
+        let distinct = state.distinct(IDS.key(k), now, window, text_hash(id.as_bytes(), 0));
 
         let epoch = now.0.div_euclid(i64::from(window) * 1_000_000);
         let t = self.tracks.entry(k, || Track::new(epoch));

@@ -3,7 +3,7 @@
 //! abuse detectors.
 
 use linkwell_core::EndpointKey;
-use linkwell_core::sketch::{fmix64, hash64};
+use linkwell_core::sketch::fmix64;
 
 use crate::CallContext;
 use crate::state::ip_hash;
@@ -22,7 +22,7 @@ pub(crate) struct Caller {
 pub(crate) fn caller(ctx: &CallContext<'_, '_>) -> Caller {
     match ctx.call.identity.principal() {
         Some(p) if !p.is_empty() => Caller {
-            hash: hash64(p.as_bytes()) ^ 0x1d,
+            hash: text_hash(p.as_bytes(), IDENTITY_SEED),
             identified: true,
         },
         _ => Caller {
@@ -32,13 +32,34 @@ pub(crate) fn caller(ctx: &CallContext<'_, '_>) -> Caller {
     }
 }
 
-/// A stable hash of an endpoint (method, host and template).
+const IDENTITY_SEED: u64 = 0x1d1d_1d1d_1d1d_1d1d;
+
+/// A stable hash of an endpoint (method, host and template). Runs several
+/// times per call, so it reads eight bytes at a time.
 pub(crate) fn endpoint_hash(ep: &EndpointKey) -> u64 {
-    fmix64(
-        hash64(ep.template.as_bytes())
-            ^ hash64(ep.host.as_bytes()).rotate_left(17)
-            ^ hash64(ep.method.as_bytes()).rotate_left(41),
-    )
+    let h = text_hash(ep.template.as_bytes(), 0x7e);
+    let h = text_hash(ep.host.as_bytes(), h);
+    text_hash(ep.method.as_bytes(), h)
+}
+
+/// A stable word-at-a-time hash of `bytes` (not for adversarial
+/// collision resistance: keys are mixed again before they reach state).
+pub(crate) fn text_hash(bytes: &[u8], seed: u64) -> u64 {
+    const K: u64 = 0x9e37_79b9_7f4a_7c15;
+    let mut h = seed ^ (bytes.len() as u64).wrapping_mul(K);
+    let mut chunks = bytes.chunks_exact(8);
+    for c in &mut chunks {
+        let mut w = [0u8; 8];
+        w.copy_from_slice(c);
+        h = (h ^ u64::from_le_bytes(w)).wrapping_mul(K).rotate_left(29);
+    }
+    let rest = chunks.remainder();
+    if !rest.is_empty() {
+        let mut w = [0u8; 8];
+        w[..rest.len()].copy_from_slice(rest);
+        h = (h ^ u64::from_le_bytes(w)).wrapping_mul(K).rotate_left(29);
+    }
+    fmix64(h)
 }
 
 /// One id for a (caller, endpoint) pair.
@@ -61,7 +82,7 @@ impl NameSet {
         for n in names {
             match n.trim().parse::<std::net::IpAddr>() {
                 Ok(ip) => s.ips.push(ip_hash(ip)),
-                Err(_) => s.ids.push(hash64(n.trim().as_bytes()) ^ 0x1d),
+                Err(_) => s.ids.push(text_hash(n.trim().as_bytes(), IDENTITY_SEED)),
             }
         }
         s
@@ -78,5 +99,22 @@ impl NameSet {
         }
         (c.identified && self.ids.contains(&c.hash))
             || (!self.ips.is_empty() && self.ips.contains(&ip_hash(ip_key(ctx))))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hashes_separate_what_they_should() {
+        let a = EndpointKey::new("GET", "api.example.com", "/v1/accounts/{id}");
+        let b = EndpointKey::new("POST", "api.example.com", "/v1/accounts/{id}");
+        let c = EndpointKey::new("GET", "api.example.com", "/v1/accounts/{id}/");
+        assert_eq!(endpoint_hash(&a), endpoint_hash(&a.clone()));
+        assert_ne!(endpoint_hash(&a), endpoint_hash(&b));
+        assert_ne!(endpoint_hash(&a), endpoint_hash(&c));
+        assert_ne!(text_hash(b"abc", 0), text_hash(b"abc\0", 0));
+        assert_ne!(text_hash(b"", 0), text_hash(b"", 1));
     }
 }

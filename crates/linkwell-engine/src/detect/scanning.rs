@@ -20,9 +20,7 @@ use aho_corasick::{AhoCorasick, AhoCorasickKind};
 
 use linkwell_core::{Finding, FindingKind, Owasp, Severity};
 
-use linkwell_core::sketch::hash64;
-
-use super::keys::endpoint_hash;
+use super::keys::{endpoint_hash, text_hash};
 use super::{Detector, Draft, ip_key};
 use crate::CallContext;
 use crate::config::EngineConfig;
@@ -212,7 +210,7 @@ impl Detector for Scanning {
                 MISSING_PATHS.ip(ip),
                 now,
                 window,
-                hash64(call.path.as_bytes()),
+                text_hash(call.path.as_bytes(), 0),
             );
             burst = state.add(MISSING_BURST.ip(ip), now, BURST_WINDOW_SECS, 1);
         }

@@ -50,9 +50,9 @@ impl Halves {
         }
         // Late items (epoch < self.epoch) count in the current half.
         self.current.insert_hash(item);
-        let mut union = self.current.clone();
-        union.merge(&self.previous);
-        union.estimate()
+        self.current
+            .union_estimate(&self.previous)
+            .unwrap_or_else(|| self.current.estimate())
     }
 }
 

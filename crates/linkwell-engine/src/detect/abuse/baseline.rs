@@ -1,26 +1,29 @@
 //! An endpoint's normal per-caller rate, learned from its callers.
 //!
-//! A caller's calls per rate window are sampled when they first reach each
-//! of a fixed ladder of levels (1, 2, 3, 4, 6, 8, … about 1.4× apart) in a
-//! baseline epoch, once per caller, level and epoch. `reach[j]` is then the
-//! number of caller-epochs that got as far as level `j`, and the share of
-//! callers above any level is `reach[j] / reach[0]`: a quantile of the
-//! per-caller rate across callers, in 25 counters, whatever the traffic.
-//! Sampling each caller once per level is what keeps one heavy caller (the
-//! abuser itself) from becoming the baseline: it counts as one caller.
+//! The unit is the caller-epoch: one caller's activity on the endpoint in
+//! one baseline epoch. The number of caller-epochs is a distinct count of
+//! callers per epoch (a small sketch fed by every call). A caller's calls
+//! per rate window are sampled when they first reach each rung of a fixed
+//! ladder (4, 6, 8, 11, 16, … about 1.4× apart) in an epoch, once per caller,
+//! rung and epoch, so `reach[j] / caller-epochs` is the share of callers
+//! that got as fast as rung `j`: a quantile of the per-caller rate across
+//! callers in a few dozen counters, whatever the traffic. Counting each
+//! caller once per rung is what keeps one heavy caller (the abuser itself)
+//! from becoming the baseline. Rates below 4 are not sampled: the limit is
+//! never below the floor (30 by default), which is far above them, and not
+//! sampling them keeps the common call (a caller's first few) cheap.
 
 use linkwell_core::sketch::{Hll, fmix64};
 
 /// The sampled rates (calls per window).
-pub(super) const LEVELS: [u32; 25] = [
-    1, 2, 3, 4, 6, 8, 11, 16, 23, 32, 45, 64, 90, 128, 181, 256, 362, 512, 724, 1024, 1448, 2048,
-    2896, 4096, 8192,
+pub(super) const LEVELS: [u32; 21] = [
+    4, 6, 8, 11, 16, 23, 32, 45, 64, 90, 128, 181, 256, 362, 512, 724, 1024, 1448, 2048, 2896, 4096,
 ];
 
-/// The ladder index of `rate` when `rate` is exactly a level.
+/// The ladder index of `rate` when `rate` is exactly a rung.
 #[inline]
 pub(super) fn level_of(rate: u32) -> Option<usize> {
-    if rate > LEVELS[LEVELS.len() - 1] {
+    if !(LEVELS[0]..=LEVELS[LEVELS.len() - 1]).contains(&rate) {
         return None;
     }
     let j = LEVELS.partition_point(|&l| l < rate);
@@ -28,32 +31,52 @@ pub(super) fn level_of(rate: u32) -> Option<usize> {
 }
 
 /// Counts are halved when this many caller-epochs have been seen, so the
-/// baseline follows the traffic of the last weeks, not of all time.
-const DECAY_AT: u32 = 1 << 20;
+/// baseline follows the recent traffic, not all of it.
+const DECAY_AT: u64 = 1 << 20;
 
 pub(super) struct Baseline {
     reach: [u32; LEVELS.len()],
+    /// Caller-epochs of completed epochs.
+    caller_epochs: u64,
+    /// Callers of the current epoch.
+    epoch: i64,
+    epoch_callers: Hll,
+    /// Callers ever (for the warm-up).
     callers: Hll,
 }
 
 impl Baseline {
-    pub(super) fn new() -> Self {
+    pub(super) fn new(epoch: i64) -> Self {
         Baseline {
             reach: [0; LEVELS.len()],
+            caller_epochs: 0,
+            epoch,
+            epoch_callers: Hll::new(8),
             callers: Hll::new(6),
         }
     }
 
-    /// A caller reached level `j` for the first time this epoch.
-    pub(super) fn record(&mut self, j: usize, caller: u64) {
-        if j == 0 {
-            self.callers.insert_hash(fmix64(caller));
-            if self.reach[0] >= DECAY_AT {
+    /// Every call: who called, in which epoch.
+    #[inline]
+    pub(super) fn saw(&mut self, epoch: i64, caller: u64) {
+        if epoch > self.epoch {
+            self.caller_epochs += self.epoch_callers.estimate();
+            self.epoch_callers = Hll::new(8);
+            self.epoch = epoch;
+            if self.caller_epochs >= DECAY_AT {
+                self.caller_epochs /= 2;
                 for r in &mut self.reach {
                     *r /= 2;
                 }
             }
         }
+        let h = fmix64(caller);
+        self.epoch_callers.insert_hash(h);
+        self.callers.insert_hash(h);
+    }
+
+    /// A caller reached rung `j` for the first time this epoch.
+    pub(super) fn reached(&mut self, j: usize) {
         if let Some(r) = self.reach.get_mut(j) {
             *r = r.saturating_add(1);
         }
@@ -64,20 +87,15 @@ impl Baseline {
         self.callers.estimate()
     }
 
-    /// The rate `q` of the caller-epochs stayed at or below (the level
-    /// reached by more than `1 - q` of them), or None before any sample.
-    pub(super) fn quantile(&self, q: f64) -> Option<u32> {
-        let total = f64::from(self.reach[0]);
-        if total == 0.0 {
-            return None;
-        }
+    /// The rate `q` of the caller-epochs stayed at or below: the fastest
+    /// rung reached by more than `1 - q` of them (below the first rung, 1).
+    pub(super) fn quantile(&self, q: f64) -> u32 {
+        let total = (self.caller_epochs + self.epoch_callers.estimate()) as f64;
         let tail = (1.0 - q.clamp(0.0, 1.0)) * total;
-        let j = self
-            .reach
+        self.reach
             .iter()
             .rposition(|&r| f64::from(r) > tail)
-            .unwrap_or(0);
-        Some(LEVELS[j])
+            .map_or(1, |j| LEVELS[j])
     }
 }
 
@@ -87,38 +105,48 @@ mod tests {
 
     #[test]
     fn levels() {
-        assert_eq!(level_of(1), Some(0));
+        assert_eq!(level_of(1), None);
+        assert_eq!(level_of(4), Some(0));
         assert_eq!(level_of(5), None);
-        assert_eq!(level_of(6), Some(4));
-        assert_eq!(level_of(8192), Some(LEVELS.len() - 1));
+        assert_eq!(level_of(6), Some(1));
+        assert_eq!(level_of(4096), Some(LEVELS.len() - 1));
         assert_eq!(level_of(10_000), None);
         assert!(LEVELS.windows(2).all(|w| w[0] < w[1]));
     }
 
     #[test]
     fn quantiles_count_callers_not_calls() {
-        let mut b = Baseline::new();
-        assert_eq!(b.quantile(0.99), None);
-        // 990 callers reach 4 calls per minute, 10 reach 16, one reaches 2048.
-        let reach = |b: &mut Baseline, caller: u64, rate: u32| {
+        let mut b = Baseline::new(0);
+        assert_eq!(b.quantile(0.99), 1);
+        // In each of two epochs 1000 callers: 890 stay below 4 calls a
+        // minute, 100 reach 8, 10 more reach 16 and one reaches 2048.
+        let reach = |b: &mut Baseline, rate: u32| {
             for (j, l) in LEVELS.iter().enumerate() {
                 if *l <= rate {
-                    b.record(j, caller);
+                    b.reached(j);
                 }
             }
         };
-        for c in 0..990 {
-            reach(&mut b, c, 4);
+        for epoch in 0..2 {
+            for c in 0..1000u64 {
+                b.saw(epoch, c);
+                let rate = match c {
+                    0..890 => 2,
+                    890..990 => 8,
+                    990..999 => 16,
+                    _ => 2048,
+                };
+                reach(&mut b, rate);
+            }
         }
-        for c in 990..1000 {
-            reach(&mut b, c, 16);
-        }
-        reach(&mut b, 1000, 2048);
-        assert_eq!(b.quantile(0.5), Some(4));
-        assert_eq!(b.quantile(0.98), Some(4));
-        // 11 of 1001 (1.1%) reached 16.
-        assert_eq!(b.quantile(0.99), Some(16));
-        assert_eq!(b.quantile(0.9995), Some(2048));
-        assert!((900..=1100).contains(&b.callers()), "{}", b.callers());
+        let n = b.caller_epochs + b.epoch_callers.estimate();
+        assert!((1700..=2300).contains(&n), "{n}");
+        assert_eq!(b.quantile(0.5), 1);
+        assert_eq!(b.quantile(0.95), 8);
+        // 20 of 2000 (1%) reached 16: the p99 is at most that, the p99.5 is 16.
+        assert!(matches!(b.quantile(0.99), 8 | 16), "{}", b.quantile(0.99));
+        assert_eq!(b.quantile(0.995), 16);
+        assert_eq!(b.quantile(0.9995), 2048);
+        assert!((800..=1200).contains(&b.callers()), "{}", b.callers());
     }
 }

@@ -21,10 +21,9 @@
 
 mod baseline;
 
-use linkwell_core::sketch::hash64;
 use linkwell_core::{Finding, FindingKind, Owasp, Severity};
 
-use super::keys::{NameSet, caller, endpoint_hash, pair};
+use super::keys::{NameSet, caller, endpoint_hash, pair, text_hash};
 use super::{Detector, Draft};
 use crate::CallContext;
 use crate::config::EngineConfig;
@@ -123,6 +122,13 @@ impl Abuse {
         let epoch = now
             .0
             .div_euclid(i64::from(self.window_secs) * 1_000_000 * EPOCH_WINDOWS);
+        let base = self.baselines.entry(ep, || Baseline::new(epoch));
+        base.saw(epoch, who.hash);
+        // Most calls are a caller's first few in a window: nothing more to
+        // learn or judge (the limit is never below the floor).
+        if rate < baseline::LEVELS[0] {
+            return None;
+        }
         let me = self.callers.entry(k, || CallerEp::new(epoch));
         me.roll(epoch);
         me.peak = me.peak.max(rate);
@@ -130,7 +136,7 @@ impl Abuse {
             && me.sampled & (1 << j) == 0
         {
             me.sampled |= 1 << j;
-            self.baselines.entry(ep, Baseline::new).record(j, who.hash);
+            base.reached(j);
         }
         // A shared address is judged per User-Agent behind it; agents are
         // counted from half the floor on, so the set is filled by the time
@@ -138,17 +144,21 @@ impl Abuse {
         let mut agents = 1;
         if !who.identified && rate >= self.floor / 2 {
             let ua = ctx.call.user_agent.as_deref().unwrap_or("");
-            agents = state.distinct(AGENTS.key(k), now, self.window_secs, hash64(ua.as_bytes()));
+            agents = state.distinct(
+                AGENTS.key(k),
+                now,
+                self.window_secs,
+                text_hash(ua.as_bytes(), 0),
+            );
         }
         if rate <= self.floor || self.trusted.contains(ctx, who) {
             return None;
         }
-        let base = self.baselines.get(&ep)?;
         let callers = base.callers();
         if callers < self.min_clients {
             return None;
         }
-        let p99 = base.quantile(0.99).unwrap_or(1);
+        let p99 = base.quantile(0.99);
         let limit = (self.factor * p99 as f32).max(self.floor as f32);
         let judged = if agents >= SHARED_ADDRESS_AGENTS {
             rate / u32::try_from(agents).unwrap_or(u32::MAX)
