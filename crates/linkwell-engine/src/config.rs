@@ -124,3 +124,25 @@ impl Default for EngineConfig {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    /// The documented example must stay loadable, and say what the defaults are.
+    #[test]
+    fn the_example_engine_table_parses_to_the_defaults() {
+        let text = include_str!("../../../examples/linkwell.toml");
+        let doc: toml::Table = toml::from_str(text).unwrap();
+        let engine = doc["engine"].clone();
+        let cfg: EngineConfig = engine.try_into().unwrap();
+        let d = EngineConfig::default();
+        assert_eq!(cfg.scan_not_found, d.scan_not_found);
+        assert_eq!(cfg.enum_sequential_run, d.enum_sequential_run);
+        assert_eq!(cfg.abuse_rate_factor, d.abuse_rate_factor);
+        assert_eq!(cfg.abuse_max_endpoints, d.abuse_max_endpoints);
+        assert_eq!(cfg.exposure_body_scan_bytes, d.exposure_body_scan_bytes);
+        assert!(cfg.trusted_clients.is_empty());
+    }
+}
