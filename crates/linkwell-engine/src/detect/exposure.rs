@@ -409,6 +409,34 @@ mod tests {
     }
 
     #[test]
+    fn hostile_bodies_and_urls_never_panic() {
+        let alphabet: Vec<char> = "0123456789+-. ()\"\\:,{}[]=&?/%@aZé€😀\u{a0}\n*"
+            .chars()
+            .collect();
+        let mut x: u64 = 0x2545_f491_4f6c_dd1d;
+        let mut d = Exposure::new(&EngineConfig {
+            exposure_body_scan_bytes: 301,
+            ..EngineConfig::default()
+        });
+        let mut h = Harness::default();
+        for n in 0..2000 {
+            let text: String = (0..n % 400)
+                .map(|_| {
+                    x ^= x << 13;
+                    x ^= x >> 7;
+                    x ^= x << 17;
+                    alphabet[(x % alphabet.len() as u64) as usize]
+                })
+                .collect();
+            let mut c = call("203.0.113.1", Method::Get, "/v1/x", 200, 0);
+            c.set_target(format!("/v1/{text}?q={text}&password={text}").into());
+            c.response_body = Some(text.into());
+            let mut out = vec![];
+            h.run(&mut d, &c, &key("GET", "/v1/x"), &mut out);
+        }
+    }
+
+    #[test]
     fn long_bodies_are_scanned_only_up_to_the_limit() {
         let mut body = "x".repeat(5000);
         body.push_str(r#" "pan":"4111111111111111""#);
