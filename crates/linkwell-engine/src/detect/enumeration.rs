@@ -38,7 +38,7 @@ use super::keys::{NameSet, caller, endpoint_hash, pair, text_hash};
 use super::{Detector, Draft};
 use crate::CallContext;
 use crate::config::EngineConfig;
-use crate::state::{GenMap, Namespace, SharedState};
+use crate::state::{GenMap, Namespace, Premixed, SharedState};
 
 /// Distinct ids per (caller, endpoint).
 const IDS: Namespace = Namespace::new("enum.ids");
@@ -50,7 +50,7 @@ const REFUSED: Namespace = Namespace::new("enum.refused");
 const EXAMINE_FROM: u32 = 3;
 
 pub(crate) struct Enumeration {
-    tracks: GenMap<u64, Track>,
+    tracks: GenMap<u64, Track, Premixed>,
     trusted: NameSet,
     min_ids: u32,
     denied_share: f32,

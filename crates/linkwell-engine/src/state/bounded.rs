@@ -5,7 +5,7 @@
 //! a fixed ceiling and forget the least recently active keys first.
 
 use std::collections::HashMap;
-use std::hash::Hash;
+use std::hash::{BuildHasher, BuildHasherDefault, Hash, Hasher, RandomState};
 
 use linkwell_core::Timestamp;
 
@@ -13,18 +13,22 @@ use linkwell_core::Timestamp;
 /// generations: new and touched keys live in `young`; when `young` reaches
 /// half the capacity, `old` is dropped and `young` becomes `old`. Every
 /// operation is O(1) and eviction never scans.
-pub struct GenMap<K, V> {
-    young: HashMap<K, V>,
-    old: HashMap<K, V>,
+///
+/// `S` is the hasher; keys that are already well-mixed 64-bit hashes (the
+/// shared state's keys, detectors' pair ids) use [`Premixed`] and skip
+/// hashing a second time.
+pub struct GenMap<K, V, S = RandomState> {
+    young: HashMap<K, V, S>,
+    old: HashMap<K, V, S>,
     half: usize,
     evicted: u64,
 }
 
-impl<K: Hash + Eq, V> GenMap<K, V> {
+impl<K: Hash + Eq, V, S: BuildHasher + Default> GenMap<K, V, S> {
     pub fn new(cap: usize) -> Self {
         GenMap {
-            young: HashMap::new(),
-            old: HashMap::new(),
+            young: HashMap::default(),
+            old: HashMap::default(),
             half: (cap / 2).max(1),
             evicted: 0,
         }
@@ -66,6 +70,35 @@ impl<K: Hash + Eq, V> GenMap<K, V> {
     /// Keys forgotten so far to stay within the bound.
     pub fn evicted(&self) -> u64 {
         self.evicted
+    }
+}
+
+/// A hasher for keys that are already uniformly mixed 64-bit values (an
+/// fmix64 output): it passes the value through. Only for keys an attacker
+/// cannot choose freely after mixing (they are hashes of what they chose,
+/// with a seed per namespace), never for raw attacker values.
+pub type Premixed = BuildHasherDefault<PassThrough>;
+
+#[derive(Debug, Default, Clone, Copy)]
+pub struct PassThrough(u64);
+
+impl Hasher for PassThrough {
+    #[inline]
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    #[inline]
+    fn write(&mut self, bytes: &[u8]) {
+        // Not a u64 key: fold the bytes in (FNV) rather than lose them.
+        for &b in bytes {
+            self.0 = (self.0 ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
+        }
+    }
+
+    #[inline]
+    fn write_u64(&mut self, v: u64) {
+        self.0 ^= v;
     }
 }
 
@@ -139,6 +172,21 @@ mod tests {
         assert_eq!(m.get(&0).copied(), Some(10_001));
         assert!(m.get(&5).is_none());
         assert!(m.evicted() > 9_000);
+    }
+
+    #[test]
+    fn premixed_maps_behave_like_maps() {
+        let mut m: GenMap<u64, u32, Premixed> = GenMap::new(100);
+        for i in 0..1000u64 {
+            *m.entry(linkwell_core::sketch::fmix64(i % 40), || 0) += 1;
+        }
+        assert_eq!(m.len(), 40);
+        assert_eq!(m.get(&linkwell_core::sketch::fmix64(3)).copied(), Some(25));
+        // Keys that are not a u64 still hash by all their bytes.
+        let mut s: GenMap<&str, u32, Premixed> = GenMap::new(10);
+        *s.entry("ab", || 0) += 1;
+        *s.entry("ba", || 0) += 1;
+        assert_eq!(s.len(), 2);
     }
 
     #[test]

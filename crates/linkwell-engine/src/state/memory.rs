@@ -3,7 +3,7 @@
 use linkwell_core::Timestamp;
 use linkwell_core::sketch::Hll;
 
-use super::{GenMap, Key, SharedState, StateStats, Window};
+use super::{GenMap, Key, Premixed, SharedState, StateStats, Window};
 
 /// Registers per distinct-count sketch (2^6 = 64 bytes, about 13% standard
 /// error; exact-ish below a few dozen items thanks to linear counting, which
@@ -59,7 +59,7 @@ impl Halves {
 /// In-memory [`SharedState`] holding at most `capacity` counters, forgetting
 /// the least recently touched first.
 pub struct MemoryState {
-    entries: GenMap<Key, Entry>,
+    entries: GenMap<Key, Entry, Premixed>,
     capacity: usize,
 }
 

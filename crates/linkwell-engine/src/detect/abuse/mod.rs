@@ -27,7 +27,7 @@ use super::keys::{NameSet, caller, endpoint_hash, pair, text_hash};
 use super::{Detector, Draft};
 use crate::CallContext;
 use crate::config::EngineConfig;
-use crate::state::{GenMap, Namespace, SharedState};
+use crate::state::{GenMap, Namespace, Premixed, SharedState};
 use baseline::{Baseline, level_of};
 
 /// Calls per (caller, endpoint) per rate window.
@@ -43,8 +43,8 @@ const SHARED_ADDRESS_AGENTS: u64 = 8;
 pub(crate) struct Abuse {
     max_page: u64,
     max_response: u64,
-    baselines: GenMap<u64, Baseline>,
-    callers: GenMap<u64, CallerEp>,
+    baselines: GenMap<u64, Baseline, Premixed>,
+    callers: GenMap<u64, CallerEp, Premixed>,
     trusted: NameSet,
     window_secs: u32,
     factor: f32,
