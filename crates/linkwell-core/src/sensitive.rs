@@ -21,6 +21,13 @@ pub enum SensitiveKind {
     Password,
     /// A parameter whose name says it is an API key or access token.
     ApiKey,
+    /// A US Social Security number in its written `AAA-GG-SSSS` form (or
+    /// nine digits under a parameter named for it), with the SSA's
+    /// never-issued areas, groups and serials ruled out.
+    Ssn,
+    /// A telephone number in international form (`+` and 8–15 digits), or a
+    /// national number under a parameter named for it.
+    Phone,
 }
 
 impl SensitiveKind {
@@ -32,6 +39,8 @@ impl SensitiveKind {
             SensitiveKind::Jwt => "jwt",
             SensitiveKind::Password => "password",
             SensitiveKind::ApiKey => "api-key",
+            SensitiveKind::Ssn => "ssn",
+            SensitiveKind::Phone => "phone",
         }
     }
 
@@ -67,12 +76,32 @@ pub fn classify_param(name: &str, value: &str) -> Option<SensitiveKind> {
         "refresh_token",
         "key",
     ];
+    // Names that make a bare number mean something it could not on its own:
+    // nine digits are an SSN only under one of these, seven to fifteen
+    // digits a phone number only under one of those.
+    const SSN_NAMES: &[&str] = &["ssn", "social_security_number", "socialsecuritynumber"];
+    const PHONE_NAMES: &[&str] = &[
+        "phone",
+        "phone_number",
+        "phonenumber",
+        "mobile",
+        "mobile_number",
+        "msisdn",
+        "tel",
+        "telephone",
+    ];
     let n = name.trim_matches(|c: char| !c.is_ascii_alphanumeric());
     if SECRET_NAMES.iter().any(|s| n.eq_ignore_ascii_case(s)) {
         return (!value.is_empty()).then_some(SensitiveKind::Password);
     }
     if KEY_NAMES.iter().any(|s| n.eq_ignore_ascii_case(s)) {
         return (!value.is_empty()).then_some(SensitiveKind::ApiKey);
+    }
+    if SSN_NAMES.iter().any(|s| n.eq_ignore_ascii_case(s)) && is_ssn_digits(value.trim()) {
+        return Some(SensitiveKind::Ssn);
+    }
+    if PHONE_NAMES.iter().any(|s| n.eq_ignore_ascii_case(s)) && is_national_phone(value.trim()) {
+        return Some(SensitiveKind::Phone);
     }
     classify_value(value)
 }
@@ -106,6 +135,14 @@ pub fn classify_value(v: &str) -> Option<SensitiveKind> {
     if b[0].is_ascii_digit() {
         if is_card_number(t) {
             return Some(SensitiveKind::CardNumber);
+        }
+        // Only the written form: bare nine-digit numbers are mostly ids.
+        if b.len() == 11 && b[3] == b'-' && b[6] == b'-' && is_ssn(t) {
+            return Some(SensitiveKind::Ssn);
+        }
+    } else if b[0] == b'+' {
+        if is_phone(t) {
+            return Some(SensitiveKind::Phone);
         }
     } else if b.len() >= 15 && b[0].is_ascii_uppercase() && b[1].is_ascii_uppercase() && is_iban(t)
     {
@@ -176,8 +213,40 @@ pub fn is_card_number(v: &str) -> bool {
             _ => return false,
         }
     }
-    // Issuer prefixes: Visa 4, Mastercard 2/5, Amex 3, Discover/UnionPay 6.
-    (13..=19).contains(&digits) && sum.is_multiple_of(10) && matches!(bytes[0], b'2'..=b'6')
+    (13..=19).contains(&digits) && sum.is_multiple_of(10) && issuer_length_ok(bytes, digits)
+}
+
+/// Whether the first digits name a card scheme that issues numbers of this
+/// length (Visa 4: 13/16/19; Mastercard 51–55 and 2221–2720: 16; Amex
+/// 34/37: 15; Diners 30/36/38: 14–16; JCB 35, Discover 6011/64/65 and
+/// UnionPay 62: 16–19). Random 13–19 digit ids pass Luhn one time in ten;
+/// this rules out most of the rest.
+fn issuer_length_ok(bytes: &[u8], digits: u32) -> bool {
+    let mut head = 0u32;
+    let mut n = 0;
+    for &b in bytes {
+        if b.is_ascii_digit() {
+            head = head * 10 + u32::from(b - b'0');
+            n += 1;
+            if n == 4 {
+                break;
+            }
+        }
+    }
+    let (d1, d2) = (head / 1000, head / 100);
+    match d1 {
+        4 => matches!(digits, 13 | 16 | 19),
+        5 => (51..=55).contains(&d2) && digits == 16,
+        2 => (2221..=2720).contains(&head) && digits == 16,
+        3 => match d2 {
+            34 | 37 => digits == 15,
+            30 | 36 | 38 => (14..=16).contains(&digits),
+            35 => (16..=19).contains(&digits),
+            _ => false,
+        },
+        6 => (head == 6011 || matches!(d2, 62 | 64 | 65)) && (16..=19).contains(&digits),
+        _ => false,
+    }
 }
 
 pub fn is_iban(v: &str) -> bool {
@@ -240,6 +309,107 @@ pub fn is_email(v: &str) -> bool {
             .is_some_and(|tld| tld.len() >= 2 && tld.bytes().all(|b| b.is_ascii_alphabetic()))
 }
 
+/// A US Social Security number written `AAA-GG-SSSS`: area not 000, 666 or
+/// 900–999, group not 00, serial not 0000 (the SSA never issues those), and
+/// not one of the famous advertising numbers.
+pub fn is_ssn(v: &str) -> bool {
+    let b = v.as_bytes();
+    if b.len() != 11 || b[3] != b'-' || b[6] != b'-' {
+        return false;
+    }
+    let mut digits = [0u8; 9];
+    let mut k = 0;
+    for (i, &c) in b.iter().enumerate() {
+        if i == 3 || i == 6 {
+            continue;
+        }
+        if !c.is_ascii_digit() {
+            return false;
+        }
+        digits[k] = c;
+        k += 1;
+    }
+    ssn_valid(&digits)
+}
+
+/// Nine digits (or the written form) under a parameter named for an SSN.
+fn is_ssn_digits(v: &str) -> bool {
+    let b = v.as_bytes();
+    if b.len() == 9 && b.iter().all(u8::is_ascii_digit) {
+        let mut d = [0u8; 9];
+        d.copy_from_slice(b);
+        return ssn_valid(&d);
+    }
+    is_ssn(v)
+}
+
+fn ssn_valid(d: &[u8; 9]) -> bool {
+    let num = |s: &[u8]| s.iter().fold(0u32, |a, c| a * 10 + u32::from(c - b'0'));
+    let (area, group, serial) = (num(&d[..3]), num(&d[3..5]), num(&d[5..]));
+    // 078-05-1120 (a wallet insert) and 219-09-9999 (an SSA leaflet) were
+    // printed as examples and are rejected by the SSA.
+    area != 0
+        && area != 666
+        && area < 900
+        && group != 0
+        && serial != 0
+        && !(area == 78 && group == 5 && serial == 1120)
+        && !(area == 219 && group == 9 && serial == 9999)
+}
+
+/// A number in international (E.164) form: `+`, a first digit 1–9, then
+/// 8–15 digits in all, with single spaces, dots, dashes or parentheses
+/// between groups.
+pub fn is_phone(v: &str) -> bool {
+    let Some(rest) = v.strip_prefix('+') else {
+        return false;
+    };
+    if !rest
+        .as_bytes()
+        .first()
+        .is_some_and(|c| (b'1'..=b'9').contains(c))
+    {
+        return false;
+    }
+    phone_digits(rest).is_some_and(|n| (8..=15).contains(&n))
+}
+
+/// A national number (7–15 digits, grouped or not) under a phone parameter;
+/// an international one as well.
+fn is_national_phone(v: &str) -> bool {
+    if v.starts_with('+') {
+        return is_phone(v);
+    }
+    v.as_bytes().first().is_some_and(u8::is_ascii_digit)
+        && phone_digits(v).is_some_and(|n| (7..=15).contains(&n))
+}
+
+/// The number of digits when `v` is digit groups separated by one space,
+/// dot or dash, optionally with parentheses (`(202) 555-0143`), else None.
+fn phone_digits(v: &str) -> Option<usize> {
+    let (mut digits, mut run, mut plain) = (0, 0, 0);
+    for c in v.bytes() {
+        match c {
+            b'0'..=b'9' => {
+                digits += 1;
+                run = 0;
+                plain = 0;
+            }
+            b' ' | b'.' | b'-' => {
+                plain += 1;
+                run += 1;
+            }
+            b'(' | b')' => run += 1,
+            _ => return None,
+        }
+        if plain > 1 || run > 2 {
+            return None;
+        }
+    }
+    let last = v.as_bytes().last().copied();
+    (last.is_some_and(|c| c.is_ascii_digit())).then_some(digits)
+}
+
 pub fn is_jwt(v: &str) -> bool {
     let v = v
         .strip_prefix("Bearer ")
@@ -272,6 +442,26 @@ mod tests {
         assert!(!is_card_number("4111111111111112")); // Luhn fails
         assert!(!is_card_number("1234567890123")); // no issuer prefix 1
         assert!(!is_card_number("41111"));
+        assert!(is_card_number("378282246310005")); // Amex, 15
+        assert!(is_card_number("2223003122003222")); // Mastercard 2-series
+        assert!(is_card_number("6011111111111117")); // Discover
+        assert!(is_card_number("30569309025904")); // Diners, 14
+        // Luhn-valid, but no scheme issues these.
+        for luhn_valid in ["5900000000000000", "3782822463100003", "2000000000000006"] {
+            let sum: u32 = luhn_valid
+                .bytes()
+                .rev()
+                .enumerate()
+                .map(|(i, b)| {
+                    let d = u32::from(b - b'0') * if i % 2 == 1 { 2 } else { 1 };
+                    if d > 9 { d - 9 } else { d }
+                })
+                .sum();
+            assert_eq!(sum % 10, 0, "{luhn_valid}");
+        }
+        assert!(!is_card_number("5900000000000000")); // 59 is not Mastercard
+        assert!(!is_card_number("3782822463100003")); // Amex is 15 digits
+        assert!(!is_card_number("2000000000000006")); // below the 2-series
     }
 
     #[test]
@@ -317,6 +507,67 @@ mod tests {
             |k| seen.push(k),
         );
         assert_eq!(seen, [Iban]);
+    }
+
+    #[test]
+    fn ssns() {
+        assert!(is_ssn("123-45-6789"));
+        assert!(is_ssn("772-10-4411"));
+        for bad in [
+            "000-12-3456", // area 000
+            "666-12-3456", // area 666
+            "912-12-3456", // area 9xx (ITINs, never SSNs)
+            "123-00-4567", // group 00
+            "123-45-0000", // serial 0000
+            "078-05-1120", // the Woolworth wallet number
+            "12-345-6789",
+            "123456789",
+            "123-45-678a",
+        ] {
+            assert!(!is_ssn(bad), "{bad}");
+        }
+        assert_eq!(classify_value("123-45-6789"), Some(SensitiveKind::Ssn));
+        // Dates, times and amounts do not have the 3-2-4 shape.
+        for v in ["2026-03-02", "12:30:45", "1234.56", "123-456-7890"] {
+            assert_eq!(classify_value(v), None, "{v}");
+        }
+        assert_eq!(classify_param("ssn", "123456789"), Some(SensitiveKind::Ssn));
+        assert_eq!(classify_param("order", "123456789"), None);
+        assert_eq!(classify_param("ssn", "000000000"), None);
+    }
+
+    #[test]
+    fn phones() {
+        assert!(is_phone("+447700900123"));
+        assert!(is_phone("+1-202-555-0143"));
+        assert!(is_phone("+1 (202) 555-0143"));
+        assert!(is_phone("+49.30.1234567"));
+        assert!(!is_phone("+0123456789")); // no country code 0
+        assert!(!is_phone("+1234567")); // too short
+        assert!(!is_phone("+1234567890123456")); // too long
+        assert!(!is_phone("+44--7700900123"));
+        assert!(!is_phone("447700900123"));
+        assert_eq!(classify_value("+447700900123"), Some(SensitiveKind::Phone));
+        // Account numbers, amounts and order ids have no `+`.
+        for v in ["40100013", "07700900123", "+12.50", "1772400000"] {
+            assert_eq!(classify_value(v), None, "{v}");
+        }
+        assert_eq!(
+            classify_param("phone", "07700 900123"),
+            Some(SensitiveKind::Phone)
+        );
+        assert_eq!(
+            classify_param("msisdn", "447700900123"),
+            Some(SensitiveKind::Phone)
+        );
+        assert_eq!(classify_param("account", "07700900123"), None);
+        assert_eq!(classify_param("phone", "n/a"), None);
+        let mut seen = vec![];
+        scan_text(
+            "{\"name\":\"A\",\"mobile\":\"+447700900123\",\"ssn\":\"123-45-6789\"}",
+            |k| seen.push(k),
+        );
+        assert_eq!(seen, [SensitiveKind::Phone, SensitiveKind::Ssn]);
     }
 
     #[test]

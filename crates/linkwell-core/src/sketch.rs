@@ -65,7 +65,19 @@ impl Hll {
     }
 
     pub fn estimate(&self) -> u64 {
-        estimate_registers(&self.regs)
+        estimate_registers(self.regs.iter().copied(), self.regs.len())
+    }
+
+    /// The estimate of `self` merged with `other`, without building the
+    /// merge (a sliding distinct count asks this on every insert); None when
+    /// the precisions differ.
+    pub fn union_estimate(&self, other: &Hll) -> Option<u64> {
+        (other.p == self.p).then(|| {
+            estimate_registers(
+                self.regs.iter().zip(&other.regs).map(|(a, b)| (*a).max(*b)),
+                self.regs.len(),
+            )
+        })
     }
 
     /// Folds `other` in; both must have the same precision (else no-op).
@@ -108,23 +120,29 @@ impl Hll64 {
     }
 
     pub fn estimate(&self) -> u64 {
-        estimate_registers(&self.0)
+        estimate_registers(self.0.iter().copied(), 64)
+    }
+
+    /// The estimate of the union with `other`, without building it.
+    pub fn union_estimate(&self, other: &Hll64) -> u64 {
+        estimate_registers(self.0.iter().zip(&other.0).map(|(a, b)| (*a).max(*b)), 64)
     }
 }
 
 /// The HyperLogLog estimate over a register array, with linear counting for
 /// small cardinalities (where detector thresholds sit).
-fn estimate_registers(regs: &[u8]) -> u64 {
-    let m = regs.len() as f64;
+fn estimate_registers(regs: impl Iterator<Item = u8>, len: usize) -> u64 {
+    let m = len as f64;
     let mut sum = 0.0;
     let mut zeros = 0usize;
-    for &r in regs {
-        sum += 1.0 / f64::from(1u32 << r.min(31));
+    for r in regs {
+        // 2^-r exactly, without a division.
+        sum += f64::from_bits((1023 - u64::from(r.min(63))) << 52);
         if r == 0 {
             zeros += 1;
         }
     }
-    let alpha = match regs.len() {
+    let alpha = match len {
         16 => 0.673,
         32 => 0.697,
         64 => 0.709,
@@ -361,9 +379,12 @@ mod tests {
             a.insert(&i.to_le_bytes());
             b.insert(&(i + 2500).to_le_bytes());
         }
+        let lazy = a.union_estimate(&b);
         a.merge(&b);
         let est = a.estimate() as f64;
         assert!((est - 7500.0).abs() / 7500.0 < 0.1, "{est}");
+        assert_eq!(lazy, Some(a.estimate()));
+        assert_eq!(a.union_estimate(&Hll::new(6)), None);
     }
 
     #[test]

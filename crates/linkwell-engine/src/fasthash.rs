@@ -86,12 +86,15 @@ impl Hasher for FastHasher {
 #[derive(Clone, Copy)]
 pub(crate) struct FastState(u64);
 
+/// One random seed per process, from the standard library's random keys.
+pub(crate) fn process_seed() -> u64 {
+    static SEED: std::sync::OnceLock<u64> = std::sync::OnceLock::new();
+    *SEED.get_or_init(|| std::collections::hash_map::RandomState::new().hash_one(0u64))
+}
+
 impl Default for FastState {
     fn default() -> Self {
-        static SEED: std::sync::OnceLock<u64> = std::sync::OnceLock::new();
-        FastState(
-            *SEED.get_or_init(|| std::collections::hash_map::RandomState::new().hash_one(0u64)),
-        )
+        FastState(process_seed())
     }
 }
 

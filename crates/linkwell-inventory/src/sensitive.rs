@@ -7,13 +7,15 @@ use linkwell_core::sensitive::SensitiveKind;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub(crate) struct KindSet(u8);
 
-const ALL_KINDS: [SensitiveKind; 6] = [
+const ALL_KINDS: [SensitiveKind; 8] = [
     SensitiveKind::CardNumber,
     SensitiveKind::Iban,
     SensitiveKind::Email,
     SensitiveKind::Jwt,
     SensitiveKind::Password,
     SensitiveKind::ApiKey,
+    SensitiveKind::Ssn,
+    SensitiveKind::Phone,
 ];
 
 fn bit(k: SensitiveKind) -> u8 {
@@ -24,6 +26,8 @@ fn bit(k: SensitiveKind) -> u8 {
         SensitiveKind::Jwt => 8,
         SensitiveKind::Password => 16,
         SensitiveKind::ApiKey => 32,
+        SensitiveKind::Ssn => 64,
+        SensitiveKind::Phone => 128,
     }
 }
 

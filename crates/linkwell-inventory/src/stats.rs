@@ -372,6 +372,9 @@ impl Stats {
         if let Some(b) = call.request_body.as_deref() {
             self.record_body(b, call.content_type.as_deref(), cx);
         }
+        if let Some(b) = call.response_body.as_deref() {
+            self.record_response_body(b, cx);
+        }
         if let Some(ip) = call.client_ip {
             let h = match ip {
                 IpAddr::V4(a) => hash64(&a.octets()),
@@ -410,6 +413,25 @@ impl Stats {
             }
             BodyKind::Other => sensitive::scan_text(sample, &mut self.sensitive),
         }
+    }
+
+    /// What an endpoint returns counts for its sensitive kinds (a card
+    /// number in a response puts the endpoint in PCI scope as surely as one
+    /// in a request), but a response's field names are not parameters.
+    fn record_response_body(&mut self, body: &str, cx: &mut Scratch) {
+        let sample = body::prefix(body, body::BODY_SCAN_BYTES);
+        if body::kind(sample, None) == BodyKind::Json {
+            let kinds = &mut self.sensitive;
+            body::json_top_level(sample, |k, v| {
+                let name = body::prefix(k, MAX_NAME_LEN);
+                if let (Some(kind), Some(v)) = (cx.name_kinds.get(name), v)
+                    && !v.is_empty()
+                {
+                    kinds.insert(kind);
+                }
+            });
+        }
+        sensitive::scan_text(sample, &mut self.sensitive);
     }
 
     pub(crate) fn merge(&mut self, o: &Stats) {
@@ -506,11 +528,24 @@ fn record_param(
     let by_name = cx.name_kinds.get(name);
     let kind = match by_name {
         Some(k) => (!value.is_empty()).then_some(k),
+        // Bare numbers (an SSN, a national phone number) mean something
+        // only under their parameter name; ask core with the name then.
+        None if looks_numeric(value) => linkwell_core::sensitive::classify_param(name, value),
         None => linkwell_core::sensitive::classify_value(value),
     };
     if let Some(k) = kind {
         kinds.insert(k);
     }
+}
+
+/// Seven to fifteen digits, possibly grouped: the values whose meaning
+/// depends on the parameter's name.
+fn looks_numeric(v: &str) -> bool {
+    let b = v.as_bytes();
+    (7..=20).contains(&b.len())
+        && b.first().is_some_and(u8::is_ascii_digit)
+        && b.iter()
+            .all(|c| c.is_ascii_digit() || matches!(c, b' ' | b'-' | b'.'))
 }
 
 #[cfg(test)]
@@ -529,6 +564,10 @@ mod tests {
             ("Token", "abc"),
             ("email", "alice@example.com"),
             ("q", "GB82WEST12345698765432"),
+            ("ssn", "123456789"),
+            ("phone", "07700 900123"),
+            ("order", "123456789"),
+            ("q", "123-45-6789"),
         ] {
             let mut names = BoundedSet::new(10);
             let mut kinds = KindSet::default();

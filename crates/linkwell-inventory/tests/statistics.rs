@@ -127,6 +127,47 @@ fn query_and_body_params_and_sensitive_kinds() {
 }
 
 #[test]
+fn response_bodies_add_sensitive_kinds_but_not_parameters() {
+    let mut inv = Inventory::new(InventoryConfig::default());
+    let mut c = call("GET", "h", "/v1/customers/me", 200);
+    c.response_body = Some(Cow::Borrowed(
+        r#"{"name": "Ann", "ssn": "123-45-6789", "mobile": "+447700900123", "card": {"pan": "4111111111111111"}}"#,
+    ));
+    inv.observe(&c);
+    let mut t = call("POST", "h", "/oauth2/token", 200);
+    t.response_body = Some(Cow::Borrowed(
+        r#"{"access_token": "opaque-abc", "expires_in": 3600}"#,
+    ));
+    inv.observe(&t);
+    let mut quiet = call("GET", "h", "/v1/orders", 200);
+    quiet.response_body = Some(Cow::Borrowed(
+        r#"{"order": 123456789, "at": "2026-03-02T10:00:00Z", "amount": "1234.56", "id": "0b9e4a7c-2f59-4bb4-9d3b-6a2b8f0c1d2e"}"#,
+    ));
+    inv.observe(&quiet);
+    let eps = inv.finish();
+    let me = find(&eps, "GET", "/v1/customers/me").unwrap();
+    assert_eq!(
+        me.sensitive,
+        [
+            SensitiveKind::CardNumber,
+            SensitiveKind::Ssn,
+            SensitiveKind::Phone
+        ]
+    );
+    assert!(me.body_params.is_empty(), "{:?}", me.body_params);
+    assert_eq!(
+        find(&eps, "POST", "/oauth2/token").unwrap().sensitive,
+        [SensitiveKind::ApiKey]
+    );
+    assert!(
+        find(&eps, "GET", "/v1/orders")
+            .unwrap()
+            .sensitive
+            .is_empty()
+    );
+}
+
+#[test]
 fn parameter_names_are_bounded() {
     let mut inv = inv();
     let q: Vec<String> = names(200).iter().map(|n| format!("{n}=1")).collect();

@@ -68,6 +68,17 @@ struct Shot {
     flag: bool,
 }
 
+/// A further crew of a kind: its finding, the endpoint it targets, the hours
+/// its two crews are moved by, and their /24 networks.
+type Wave = (
+    Kind,
+    FindingKind,
+    Owasp,
+    String,
+    [i64; 2],
+    [(u8, u8, u8); 2],
+);
+
 /// The crews and their label templates (calls zero, windows empty).
 pub(crate) fn crews(seed: u64) -> (Vec<Crew>, Vec<AttackLabel>) {
     let mut rng = Rng::stream(seed, 2);
@@ -267,14 +278,7 @@ pub(crate) fn crews(seed: u64) -> (Vec<Crew>, Vec<AttackLabel>) {
     // A second and third crew for each kind that acts on single clients, at
     // other hours and from other networks: per-class recall then counts
     // several attackers, not one.
-    let waves: [(
-        Kind,
-        FindingKind,
-        Owasp,
-        String,
-        [i64; 2],
-        [(u8, u8, u8); 2],
-    ); 6] = [
+    let waves: [Wave; 6] = [
         (
             Kind::Stuffing,
             FindingKind::CredentialStuffing,

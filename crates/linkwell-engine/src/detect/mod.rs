@@ -12,6 +12,7 @@ mod enumeration;
 mod exposure;
 mod injection;
 mod intel;
+mod keys;
 mod scanning;
 
 use linkwell_core::{ClientRef, Evidence, Finding, FindingKind, Owasp, Severity};
@@ -38,7 +39,7 @@ pub fn default_detectors(cfg: &EngineConfig) -> Vec<Box<dyn Detector>> {
         Box::new(scanning::Scanning::new(cfg)),
         Box::new(injection::Injection::default()),
         Box::new(enumeration::Enumeration::new(cfg)),
-        Box::new(exposure::Exposure),
+        Box::new(exposure::Exposure::new(cfg)),
         Box::new(abuse::Abuse::new(cfg)),
         Box::new(intel::ThreatIntel::new(cfg)),
         Box::new(behaviour::ImpossibleTravel::new(cfg)),

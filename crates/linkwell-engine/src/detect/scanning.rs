@@ -1,19 +1,38 @@
 //! Scanning and discovery probing (OWASP API9:2023 Improper Inventory
-//! Management): bursts of 404s, paths only scanners ask for, and tools that
-//! announce themselves in the User-Agent.
+//! Management): many different paths that do not exist, paths only
+//! scanners ask for, and tools that announce themselves in the User-Agent.
+//!
+//! The signal is *distinct* missing paths, not 404s: an app with a broken
+//! link retries the same missing path all day, a scanner asks for hundreds
+//! of different ones. A 404 on a route that has answered before (an old
+//! payment id, a deleted account) is an object that is gone, which is the
+//! enumeration detector's business, so only 404s on routes that never
+//! answered count here; that also keeps a carrier NAT address quiet, whose
+//! many users each miss a few of their own objects.
+//!
+//! Per-address counts live in [`SharedState`] (every sensor sees part of a
+//! scan); which routes have answered is this detector's own learning, a
+//! fixed 64 Kibit set.
 
-use std::net::IpAddr;
 use std::sync::OnceLock;
 
 use aho_corasick::{AhoCorasick, AhoCorasickKind};
 
 use linkwell_core::{Finding, FindingKind, Owasp, Severity};
 
+use super::keys::{endpoint_hash, text_hash};
 use super::{Detector, Draft, ip_key};
 use crate::CallContext;
 use crate::config::EngineConfig;
-use crate::state::SharedState;
-use crate::state::{GenMap, Window};
+use crate::state::{Namespace, SharedState};
+
+/// Distinct missing paths per address.
+const MISSING_PATHS: Namespace = Namespace::new("scan.missing-paths");
+/// 404s on never-answered routes per address, per minute.
+const MISSING_BURST: Namespace = Namespace::new("scan.missing-burst");
+/// Well-known scanner targets per address.
+const PROBES: Namespace = Namespace::new("scan.probes");
+const BURST_WINDOW_SECS: u32 = 60;
 
 /// User-Agent fragments of scanners and attack tools (lower case).
 const SCANNER_AGENTS: &[&str] = &[
@@ -73,22 +92,55 @@ const PROBE_PATHS: &[&str] = &[
 ];
 
 pub(crate) struct Scanning {
-    clients: GenMap<IpAddr, State>,
-    threshold: u32,
+    answered: Routes,
+    distinct_paths: u32,
     window_secs: u32,
+    burst: u32,
+    burst_distinct: u32,
+    probe_paths: u32,
 }
 
-struct State {
-    not_found: Window<10>,
-    probes: u32,
+/// Routes (endpoint hashes) that have answered 2xx/3xx: one bit each in a
+/// fixed set. A collision can only hide a missing path (a bit is set by a
+/// real answer, never by the client), at about 1% with a few hundred routes.
+struct Routes {
+    bits: Box<[u64]>,
+}
+
+const ROUTE_BITS: usize = 1 << 16;
+
+impl Routes {
+    fn new() -> Self {
+        Routes {
+            bits: vec![0u64; ROUTE_BITS / 64].into_boxed_slice(),
+        }
+    }
+
+    fn slot(h: u64) -> (usize, u64) {
+        let i = (h as usize) & (ROUTE_BITS - 1);
+        (i / 64, 1u64 << (i % 64))
+    }
+
+    fn insert(&mut self, h: u64) {
+        let (w, b) = Self::slot(h);
+        self.bits[w] |= b;
+    }
+
+    fn contains(&self, h: u64) -> bool {
+        let (w, b) = Self::slot(h);
+        self.bits[w] & b != 0
+    }
 }
 
 impl Scanning {
     pub(crate) fn new(cfg: &EngineConfig) -> Self {
         Scanning {
-            clients: GenMap::new(cfg.max_tracked_clients),
-            threshold: cfg.scan_not_found,
+            answered: Routes::new(),
+            distinct_paths: cfg.scan_not_found.max(1),
             window_secs: cfg.scan_window_secs,
+            burst: cfg.scan_burst.max(1),
+            burst_distinct: cfg.scan_burst_distinct.max(1),
+            probe_paths: cfg.scan_probe_paths.max(1),
         }
     }
 }
@@ -121,7 +173,7 @@ impl Detector for Scanning {
     fn inspect(
         &mut self,
         ctx: &CallContext<'_, '_>,
-        _state: &mut dyn SharedState,
+        state: &mut dyn SharedState,
         out: &mut Vec<Finding>,
     ) {
         let call = ctx.call;
@@ -136,35 +188,58 @@ impl Detector for Scanning {
             return;
         }
         let probe = probe_path(&call.path);
-        let not_found = matches!(call.status, 404 | 405);
+        let status = call.status;
+        let not_found = matches!(status, 404 | 405);
         if !probe && !not_found {
+            if (200..400).contains(&status) {
+                self.answered.insert(endpoint_hash(ctx.endpoint));
+            }
             return;
         }
+        let now = call.time;
+        let ip = ip_key(ctx);
         let window = self.window_secs;
-        let st = self.clients.entry(ip_key(ctx), || State {
-            not_found: Window::new(window),
-            probes: 0,
-        });
-        let n = if not_found {
-            st.not_found.add(call.time, 1)
+        let probes = if probe {
+            state.add(PROBES.ip(ip), now, window, 1)
         } else {
-            st.not_found.count(call.time)
+            0
         };
-        if probe {
-            st.probes = st.probes.saturating_add(1);
+        let (mut distinct, mut burst) = (0, 0);
+        if not_found && (probe || !self.answered.contains(endpoint_hash(ctx.endpoint))) {
+            distinct = state.distinct(
+                MISSING_PATHS.ip(ip),
+                now,
+                window,
+                text_hash(call.path.as_bytes(), 0),
+            );
+            burst = state.add(MISSING_BURST.ip(ip), now, BURST_WINDOW_SECS, 1);
         }
-        if st.probes >= 3 || n >= self.threshold {
-            let mut d = Draft::new(FindingKind::Scanning, Owasp::Api9, Severity::Medium, 0.85)
-                .count("not_found", u64::from(n))
-                .count("probe_paths", u64::from(st.probes))
-                .explain(format!(
-                    "{n} requests for paths that do not exist in {} minutes, {} of them well-known scanner targets: the client is mapping the API for weak spots.",
-                    window / 60,
-                    st.probes
-                ));
-            d.evidence.add_excerpt(&call.path);
-            out.push(d.finish(ctx));
+        let sweep = distinct >= u64::from(self.distinct_paths);
+        let fast = burst >= self.burst && distinct >= u64::from(self.burst_distinct);
+        if probes < self.probe_paths && !sweep && !fast {
+            return;
         }
+        let why = if sweep || fast {
+            format!(
+                "about {distinct} different paths that do not exist requested in {} minutes ({burst} in the last minute)",
+                window / 60
+            )
+        } else {
+            format!(
+                "{probes} requests for well-known scanner targets such as {} in {} minutes",
+                call.path,
+                window / 60
+            )
+        };
+        let mut d = Draft::new(FindingKind::Scanning, Owasp::Api9, Severity::Medium, 0.85)
+            .count("distinct_missing_paths", distinct)
+            .count("missing_last_minute", u64::from(burst))
+            .count("probe_paths", u64::from(probes))
+            .explain(format!(
+                "{why}: the client is mapping the API for forgotten or weak endpoints."
+            ));
+        d.evidence.add_excerpt(&call.path);
+        out.push(d.finish(ctx));
     }
 }
 
@@ -176,7 +251,7 @@ mod tests {
     use linkwell_core::Method;
 
     #[test]
-    fn probe_paths_and_404_bursts() {
+    fn probe_paths_are_caught_on_the_third() {
         let mut h = Harness::default();
         let mut d = Scanning::new(&EngineConfig::default());
         let k = key("GET", "/{param}");
@@ -185,16 +260,53 @@ mod tests {
             .iter()
             .enumerate()
         {
-            let c = call("198.51.100.7", Method::Get, p, 404, i as i64);
+            let c = call("198.51.100.7", Method::Get, p, 404, i as i64 * 30);
             h.run(&mut d, &c, &k, &mut out);
+            assert_eq!(out.len(), usize::from(i == 2), "call {i}");
         }
-        assert_eq!(out.len(), 1, "third probe fires");
+        assert!(out[0].explanation.contains("scanner targets"));
+    }
+
+    #[test]
+    fn a_slow_sweep_of_missing_paths_is_caught_by_distinct_count() {
+        let mut h = Harness::default();
+        let mut d = Scanning::new(&EngineConfig::default());
         let mut out = vec![];
+        let mut first = None;
+        // One path every 15 s: never a burst, 40 different paths in 10 minutes.
         for i in 0..40 {
-            let c = call("198.51.100.8", Method::Get, &format!("/x{i}"), 404, i);
-            h.run(&mut d, &c, &k, &mut out);
+            let p = format!(
+                "/api/{}",
+                ["admin", "backup", "internal", "v2", "old"][i % 5]
+            );
+            let c = call(
+                "198.51.100.8",
+                Method::Get,
+                &format!("{p}/{i}"),
+                404,
+                i as i64 * 15,
+            );
+            h.run(&mut d, &c, &key("GET", &format!("{p}/{{id}}")), &mut out);
+            if first.is_none() && !out.is_empty() {
+                first = Some(i + 1);
+            }
         }
-        assert_eq!(out.len(), 11);
+        let first = first.unwrap_or(0);
+        assert!((25..=36).contains(&first), "fired after {first} paths");
+        assert_eq!(out[0].owasp, Owasp::Api9);
+        assert!(out[0].evidence.get("distinct_missing_paths") >= Some(25));
+    }
+
+    #[test]
+    fn a_fast_burst_is_caught_before_the_window_threshold() {
+        let mut h = Harness::default();
+        let mut d = Scanning::new(&EngineConfig::default());
+        let mut out = vec![];
+        for i in 0..20 {
+            let c = call("198.51.100.9", Method::Get, &format!("/x{i}"), 404, i / 4);
+            h.run(&mut d, &c, &key("GET", "/{param}"), &mut out);
+        }
+        assert!(!out.is_empty(), "20 different missing paths in 5 seconds");
     }
 
     #[test]
@@ -209,20 +321,77 @@ mod tests {
     }
 
     #[test]
-    fn ordinary_404s_are_quiet() {
+    fn a_broken_link_retried_all_day_is_quiet() {
+        let mut h = Harness::default();
         let mut d = Scanning::new(&EngineConfig::default());
         let mut out = vec![];
-        let mut h = Harness::default();
-        for i in 0..100 {
+        // Ten times a second for a day, always the same missing path.
+        for i in 0..20_000 {
             let c = call(
-                &format!("203.0.113.{}", i % 50),
+                "203.0.113.40",
                 Method::Get,
-                "/v1/payments/x",
+                "/v1/promotions/banner.png",
                 404,
-                i * 30,
+                i / 10,
             );
-            h.run(&mut d, &c, &key("GET", "/v1/payments/{id}"), &mut out);
+            h.run(&mut d, &c, &key("GET", "/v1/promotions/{name}"), &mut out);
         }
-        assert!(out.is_empty());
+        assert!(out.is_empty(), "{:?}", out.first().map(|f| &f.explanation));
+    }
+
+    #[test]
+    fn a_carrier_nat_address_with_many_users_is_quiet() {
+        let mut h = Harness::default();
+        let mut d = Scanning::new(&EngineConfig::default());
+        let k_acc = key("GET", "/v1/payments/{id}");
+        let k_old = key("GET", "/v1/offers/{id}");
+        let mut out = vec![];
+        // 400 users behind one carrier address within ten minutes: each reads
+        // a few of their payments (some long gone: 404 on a route that
+        // answers), and the old app version still asks for a removed route
+        // with the user's own id.
+        for u in 0..400i64 {
+            let t = u * 3 / 2;
+            let ok = call(
+                "100.64.0.1",
+                Method::Get,
+                &format!("/v1/payments/{:032x}", u * 7),
+                200,
+                t,
+            );
+            h.run(&mut d, &ok, &k_acc, &mut out);
+            for j in 0..3 {
+                let gone = call(
+                    "100.64.0.1",
+                    Method::Get,
+                    &format!("/v1/payments/{:032x}", u * 1000 + j),
+                    404,
+                    t,
+                );
+                h.run(&mut d, &gone, &k_acc, &mut out);
+            }
+            if u % 20 == 0 {
+                let old = call("100.64.0.1", Method::Get, "/v1/offers/current", 404, t);
+                h.run(&mut d, &old, &k_old, &mut out);
+            }
+        }
+        assert!(out.is_empty(), "{:?}", out.first().map(|f| &f.explanation));
+    }
+
+    #[test]
+    fn state_is_shared_not_per_sensor() {
+        // Two sensors (two detectors) sharing one state see one scan.
+        let mut h = Harness::default();
+        let (mut a, mut b) = (
+            Scanning::new(&EngineConfig::default()),
+            Scanning::new(&EngineConfig::default()),
+        );
+        let mut out = vec![];
+        for i in 0..40 {
+            let c = call("198.51.100.10", Method::Get, &format!("/y{i}"), 404, i * 10);
+            let d: &mut dyn Detector = if i % 2 == 0 { &mut a } else { &mut b };
+            h.run(d, &c, &key("GET", "/{param}"), &mut out);
+        }
+        assert!(!out.is_empty());
     }
 }

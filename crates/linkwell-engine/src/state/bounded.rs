@@ -5,8 +5,7 @@
 //! a fixed ceiling and forget the least recently active keys first.
 
 use std::collections::HashMap;
-use std::collections::hash_map::RandomState;
-use std::hash::{BuildHasher, Hash};
+use std::hash::{BuildHasher, Hash, Hasher, RandomState};
 
 use linkwell_core::Timestamp;
 
@@ -21,6 +20,9 @@ use linkwell_core::Timestamp;
 /// engine is judging a call; and when values have no drop glue, dropping a
 /// generation is one deallocation. Together that keeps the worst call
 /// short even while an attack churns through millions of keys.
+///
+/// Keys that are already well-mixed 64-bit hashes (the shared state's
+/// keys, detectors' pair ids) use [`Premixed`] and skip a second hash.
 pub struct GenMap<K, V, S = RandomState> {
     young: HashMap<K, V, S>,
     old: HashMap<K, V, S>,
@@ -78,6 +80,52 @@ impl<K: Hash + Eq, V, S: BuildHasher + Default> GenMap<K, V, S> {
     /// Keys forgotten so far to stay within the bound.
     pub fn evicted(&self) -> u64 {
         self.evicted
+    }
+}
+
+/// A hasher for keys that are already 64-bit hashes of what an attacker
+/// chose: one xor with a per-process seed and one finaliser, instead of a
+/// full SipHash. The seed is what keeps it safe: the namespaces' mixing is
+/// public, the seed is not, so nobody can precompute keys that pile into
+/// one bucket.
+#[derive(Debug, Clone, Copy)]
+pub struct Premixed(u64);
+
+impl Default for Premixed {
+    fn default() -> Self {
+        Premixed(crate::fasthash::process_seed())
+    }
+}
+
+impl BuildHasher for Premixed {
+    type Hasher = PassThrough;
+
+    #[inline]
+    fn build_hasher(&self) -> PassThrough {
+        PassThrough(self.0)
+    }
+}
+
+#[derive(Debug, Clone, Copy)]
+pub struct PassThrough(u64);
+
+impl Hasher for PassThrough {
+    #[inline]
+    fn finish(&self) -> u64 {
+        linkwell_core::sketch::fmix64(self.0)
+    }
+
+    #[inline]
+    fn write(&mut self, bytes: &[u8]) {
+        // Not a u64 key: fold the bytes in (FNV) rather than lose them.
+        for &b in bytes {
+            self.0 = (self.0 ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
+        }
+    }
+
+    #[inline]
+    fn write_u64(&mut self, v: u64) {
+        self.0 ^= v;
     }
 }
 
@@ -151,6 +199,21 @@ mod tests {
         assert_eq!(m.get(&0).copied(), Some(10_001));
         assert!(m.get(&5).is_none());
         assert!(m.evicted() > 9_000);
+    }
+
+    #[test]
+    fn premixed_maps_behave_like_maps() {
+        let mut m: GenMap<u64, u32, Premixed> = GenMap::new(100);
+        for i in 0..1000u64 {
+            *m.entry(linkwell_core::sketch::fmix64(i % 40), || 0) += 1;
+        }
+        assert_eq!(m.len(), 40);
+        assert_eq!(m.get(&linkwell_core::sketch::fmix64(3)).copied(), Some(25));
+        // Keys that are not a u64 still hash by all their bytes.
+        let mut s: GenMap<&str, u32, Premixed> = GenMap::new(10);
+        *s.entry("ab", || 0) += 1;
+        *s.entry("ba", || 0) += 1;
+        assert_eq!(s.len(), 2);
     }
 
     #[test]

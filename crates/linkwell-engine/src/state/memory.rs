@@ -3,7 +3,7 @@
 use linkwell_core::Timestamp;
 use linkwell_core::sketch::Hll64;
 
-use super::{GenMap, Key, SharedState, StateStats, Window};
+use super::{GenMap, Key, Premixed, SharedState, StateStats, Window};
 
 /// One counter. Every variant is plain data (distinct sets are 64-register
 /// HyperLogLogs, about 13% standard error, near exact below a few dozen
@@ -51,9 +51,7 @@ impl Halves {
         }
         // Late items (epoch < self.epoch) count in the current half.
         self.current.insert_hash(item);
-        let mut union = self.current;
-        union.merge(&self.previous);
-        union.estimate()
+        self.current.union_estimate(&self.previous)
     }
 }
 
@@ -61,7 +59,7 @@ impl Halves {
 /// the least recently touched first.
 pub struct MemoryState {
     /// Keyed by the key's mixed id (the namespace is folded into it).
-    entries: GenMap<u64, Entry>,
+    entries: GenMap<u64, Entry, Premixed>,
     capacity: usize,
 }
 

@@ -22,7 +22,7 @@ use std::net::IpAddr;
 use linkwell_core::Timestamp;
 use linkwell_core::sketch::{fmix64, hash64};
 
-pub use bounded::{GenMap, Window};
+pub use bounded::{GenMap, Premixed, Window};
 pub use memory::MemoryState;
 
 /// What a counter counts. Its name is part of every key, so two detectors

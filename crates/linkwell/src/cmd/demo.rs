@@ -51,7 +51,7 @@ pub(crate) fn run(a: &crate::cli::DemoArgs) -> anyhow::Result<ExitCode> {
         fail_on: None,
         quiet: false,
         top: 12,
-        labels: Some(labels.clone()),
+        labels: Some(labels),
     };
     let code = super::scan::run(&args)?;
     let json = std::fs::read(dir.join("scan.json"))?;
