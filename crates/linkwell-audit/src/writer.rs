@@ -558,7 +558,9 @@ impl Writer {
                         force = true;
                     }
                 }
-                if processed < self.cfg.max_batch && !shutdown {
+                // after shutdown, drain what the writer queued itself
+                // (retention records) so nothing assigned a seq is dropped
+                if processed < self.cfg.max_batch || shutdown {
                     msg = rx.try_recv().ok();
                 }
             }
