@@ -48,8 +48,8 @@ impl Found {
     /// Checks the record against its proof and checkpoint, independently of
     /// the rest of the log.
     pub fn check(&self, key: &VerifyingKey) -> ProofCheck {
-        let hash_ok = chain_hash(&self.prev_hash, self.record.seq, self.canonical.as_bytes())
-            == self.hash;
+        let hash_ok =
+            chain_hash(&self.prev_hash, self.record.seq, self.canonical.as_bytes()) == self.hash;
         let (inclusion_ok, signature_ok) = match (&self.proof, &self.checkpoint) {
             (Some(p), Some(c)) => (
                 p.verify(&self.hash, &c.root)
@@ -94,7 +94,9 @@ pub fn find(dir: &Path, decision_id: &str) -> Result<Option<Found>, AuditError> 
     for l in lines(&buf).filter(|l| l.complete) {
         match l.bytes.first() {
             Some(b'R') => {
-                let Some((hash, body)) = split_line(l.bytes) else { continue };
+                let Some((hash, body)) = split_line(l.bytes) else {
+                    continue;
+                };
                 if hit.is_none() && hashes.len() as u64 == seq - h.first_seq {
                     let record: Record = match serde_json::from_slice(body) {
                         Ok(r) => r,
@@ -103,7 +105,13 @@ pub fn find(dir: &Path, decision_id: &str) -> Result<Option<Found>, AuditError> 
                     if record.id != decision_id || record.seq != seq {
                         return Ok(None);
                     }
-                    hit = Some((record, String::from_utf8_lossy(body).into_owned(), prev, hash, l.offset));
+                    hit = Some((
+                        record,
+                        String::from_utf8_lossy(body).into_owned(),
+                        prev,
+                        hash,
+                        l.offset,
+                    ));
                 }
                 prev = hash;
                 hashes.push(hash);

@@ -21,7 +21,10 @@ pub fn segment_name(n: u64) -> String {
 }
 
 fn segment_number(name: &str) -> Option<u64> {
-    name.strip_prefix("seg-")?.strip_suffix(".log")?.parse().ok()
+    name.strip_prefix("seg-")?
+        .strip_suffix(".log")?
+        .parse()
+        .ok()
 }
 
 /// Segment numbers and paths, in order.

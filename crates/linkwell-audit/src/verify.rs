@@ -68,7 +68,13 @@ pub struct Problem {
 
 impl fmt::Display for Problem {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{} in {} at byte {}", self.kind.name(), self.file, self.offset)?;
+        write!(
+            f,
+            "{} in {} at byte {}",
+            self.kind.name(),
+            self.file,
+            self.offset
+        )?;
         if let Some(s) = self.seq {
             write!(f, " (record seq {s})")?;
         }
@@ -171,7 +177,13 @@ pub struct Verifier {
     head_seen: bool,
 }
 
-fn problem(kind: ProblemKind, file: &str, offset: u64, seq: Option<u64>, detail: String) -> Problem {
+fn problem(
+    kind: ProblemKind,
+    file: &str,
+    offset: u64,
+    seq: Option<u64>,
+    detail: String,
+) -> Problem {
     Problem {
         kind,
         file: file.to_string(),
@@ -238,7 +250,13 @@ impl Verifier {
             .filter(|_| first.complete)
             .and_then(|b| serde_json::from_slice(b).ok())
             .ok_or_else(|| {
-                problem(ProblemKind::Malformed, file, 0, self.next_seq, "no segment header".into())
+                problem(
+                    ProblemKind::Malformed,
+                    file,
+                    0,
+                    self.next_seq,
+                    "no segment header".into(),
+                )
             })?;
         self.check_header(&header, number, file)?;
 
@@ -321,7 +339,10 @@ impl Verifier {
         if h.segment != number {
             return Err(bad(
                 ProblemKind::Altered,
-                format!("header names segment {} in file for segment {number}", h.segment),
+                format!(
+                    "header names segment {} in file for segment {number}",
+                    h.segment
+                ),
             ));
         }
         match self.next_seq {
@@ -334,7 +355,10 @@ impl Verifier {
                     };
                     return Err(bad(
                         kind,
-                        format!("segment starts at seq {} but the previous one ended before {want}", h.first_seq),
+                        format!(
+                            "segment starts at seq {} but the previous one ended before {want}",
+                            h.first_seq
+                        ),
                     ));
                 }
                 if h.prev_hash != self.chain {
@@ -357,7 +381,8 @@ impl Verifier {
                     if pc.head != h.prev_hash || pc.last_seq + 1 != h.first_seq {
                         return Err(bad(
                             ProblemKind::CheckpointMismatch,
-                            "the header's anchor disagrees with the signed checkpoint it carries".into(),
+                            "the header's anchor disagrees with the signed checkpoint it carries"
+                                .into(),
                         ));
                     }
                 } else if h.first_seq != 0 || h.prev_hash != Digest::ZERO {
@@ -382,10 +407,18 @@ impl Verifier {
     ) -> Result<(), Problem> {
         let at = |kind, seq, detail: String| problem(kind, file, line.offset, Some(seq), detail);
         let Some((stored, body)) = split_line(line.bytes) else {
-            return Err(at(ProblemKind::Altered, expected, "record line is damaged".into()));
+            return Err(at(
+                ProblemKind::Altered,
+                expected,
+                "record line is damaged".into(),
+            ));
         };
         let Some((seq, id)) = record_seq(body) else {
-            return Err(at(ProblemKind::Altered, expected, "record is not valid JSON any more".into()));
+            return Err(at(
+                ProblemKind::Altered,
+                expected,
+                "record is not valid JSON any more".into(),
+            ));
         };
         if seq_of_id(&id) != Some(seq) {
             return Err(at(
@@ -399,7 +432,11 @@ impl Verifier {
                 .iter()
                 .take_while(|l| l.complete)
                 .filter(|l| l.bytes.first() == Some(&b'R'))
-                .map(|l| split_line(l.bytes).and_then(|(_, b)| record_seq(b)).map(|s| s.0))
+                .map(|l| {
+                    split_line(l.bytes)
+                        .and_then(|(_, b)| record_seq(b))
+                        .map(|s| s.0)
+                })
                 .collect();
             let (kind, detail) = if seq < expected {
                 (
@@ -407,7 +444,9 @@ impl Verifier {
                     format!("record seq {seq} appears again where seq {expected} belongs"),
                 )
             } else if later.contains(&Some(expected)) {
-                if later.first() == Some(&Some(expected)) && later.get(1) == Some(&Some(expected + 1)) {
+                if later.first() == Some(&Some(expected))
+                    && later.get(1) == Some(&Some(expected + 1))
+                {
                     (
                         ProblemKind::Inserted,
                         format!("a record claiming seq {seq} was inserted before seq {expected}"),
@@ -415,11 +454,16 @@ impl Verifier {
                 } else {
                     (
                         ProblemKind::Reordered,
-                        format!("record seq {seq} stands where seq {expected} belongs; seq {expected} comes later"),
+                        format!(
+                            "record seq {seq} stands where seq {expected} belongs; seq {expected} comes later"
+                        ),
                     )
                 }
             } else if seq == expected + 1 {
-                (ProblemKind::Missing, format!("record seq {expected} was removed"))
+                (
+                    ProblemKind::Missing,
+                    format!("record seq {expected} was removed"),
+                )
             } else {
                 (
                     ProblemKind::Missing,
@@ -470,7 +514,12 @@ impl Verifier {
             .bytes
             .strip_prefix(b"C ")
             .and_then(|b| serde_json::from_slice(b).ok())
-            .ok_or_else(|| at(ProblemKind::Malformed, "checkpoint line does not parse".into()))?;
+            .ok_or_else(|| {
+                at(
+                    ProblemKind::Malformed,
+                    "checkpoint line does not parse".into(),
+                )
+            })?;
         if !cp.verify(&self.key) {
             return Err(at(
                 ProblemKind::ForgedCheckpoint,

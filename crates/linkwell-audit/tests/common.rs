@@ -59,7 +59,9 @@ pub fn config(checkpoint_every: u64) -> AuditConfig {
 /// Writes `n` call records and closes the log; returns the receipts.
 pub fn build_log(dir: &Path, n: u64, cfg: AuditConfig) -> Vec<Receipt> {
     let log = AuditLog::open(dir, cfg).unwrap();
-    let r: Vec<Receipt> = (0..n).map(|i| log.append(&call_event(i)).unwrap()).collect();
+    let r: Vec<Receipt> = (0..n)
+        .map(|i| log.append(&call_event(i)).unwrap())
+        .collect();
     log.close().unwrap();
     r
 }
@@ -89,7 +91,9 @@ pub fn record_line(lines: &[(usize, Vec<u8>)], seq: u64) -> usize {
     let needle = format!(" {{\"seq\":{seq},");
     lines
         .iter()
-        .position(|(_, l)| l.starts_with(b"R ") && l.windows(needle.len()).any(|w| w == needle.as_bytes()))
+        .position(|(_, l)| {
+            l.starts_with(b"R ") && l.windows(needle.len()).any(|w| w == needle.as_bytes())
+        })
         .unwrap()
 }
 

@@ -40,7 +40,10 @@ fn one_changed_byte_is_named_altered_at_its_record() {
     std::fs::write(&p, join(&lines)).unwrap();
     let pr = verify(&d, None).unwrap().problem.unwrap();
     assert_eq!(pr.kind, ProblemKind::Altered, "{pr}");
-    assert_eq!((pr.seq, pr.offset, pr.file.as_str()), (Some(20), off, "seg-00000001.log"));
+    assert_eq!(
+        (pr.seq, pr.offset, pr.file.as_str()),
+        (Some(20), off, "seg-00000001.log")
+    );
 }
 
 #[test]
@@ -217,7 +220,10 @@ fn retention_deletes_old_segments_records_it_and_still_verifies() {
     assert!(r.first_seq.unwrap() >= 60, "{r:?}");
     assert!(!segment(&d, 1).exists());
     // the deletions are themselves records, findable by id
-    let segs: Vec<_> = std::fs::read_dir(&d).unwrap().filter_map(|e| e.ok()).collect();
+    let segs: Vec<_> = std::fs::read_dir(&d)
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .collect();
     let text: String = segs
         .iter()
         .filter(|e| e.file_name().to_string_lossy().starts_with("seg-"))
@@ -232,7 +238,10 @@ fn inclusion_proof_verifies_and_fails_when_tampered() {
     let key = linkwell_audit::public_key(&d).unwrap();
     let log_ids: Vec<String> = {
         let t2 = tempfile::tempdir().unwrap();
-        build_log(t2.path(), 1, config(10)).into_iter().map(|r| r.decision_id).collect()
+        build_log(t2.path(), 1, config(10))
+            .into_iter()
+            .map(|r| r.decision_id)
+            .collect()
     };
     let _ = log_ids;
     // reopen the same dir, append one admin event, close
@@ -251,7 +260,9 @@ fn inclusion_proof_verifies_and_fails_when_tampered() {
     assert_eq!(f.record.seq, rec.seq);
     assert!(f.check(&key).all_ok(), "{:?}", f.check(&key));
 
-    let f20 = find(&d, &format!("20-{}", &find_id(&d, 20)[3..])).unwrap().unwrap();
+    let f20 = find(&d, &format!("20-{}", &find_id(&d, 20)[3..]))
+        .unwrap()
+        .unwrap();
     assert!(f20.check(&key).all_ok());
     let mut bad = f20.clone();
     bad.proof.as_mut().unwrap().path[0] = linkwell_audit::Digest::ZERO;
