@@ -548,6 +548,15 @@ impl Verifier {
 
     /// Final checks against `head.json`, then the report.
     pub fn finish(mut self) -> VerifyReport {
+        if self.report.problem.is_none() && self.head.is_none() && self.report.checkpoints > 0 {
+            self.report.problem = Some(problem(
+                ProblemKind::Truncated,
+                "head.json",
+                0,
+                self.report.last_seq,
+                "head.json (the latest signed head) is missing, so the end of the log cannot be vouched for".into(),
+            ));
+        }
         if self.report.problem.is_none()
             && let Some(h) = &self.head
         {
@@ -591,5 +600,10 @@ impl Verifier {
 
     pub(crate) fn next_seq(&self) -> Option<u64> {
         self.next_seq
+    }
+
+    /// The first problem so far, without the end-of-log checks.
+    pub(crate) fn problem(&self) -> Option<&Problem> {
+        self.report.problem.as_ref()
     }
 }

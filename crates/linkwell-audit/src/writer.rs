@@ -207,6 +207,7 @@ impl AuditLog {
             cfg,
             shared: Arc::clone(&shared),
             st: state,
+            head_seq: None,
         };
         let thread = std::thread::Builder::new()
             .name("linkwell-audit".into())
@@ -361,8 +362,7 @@ fn recover(
     let mut v = Verifier::new(key.verifying_key(), None);
     v.segment(last_no, &store::segment_name(last_no), &buf, true);
     let (chain, next_seq) = (v.chain(), v.next_seq());
-    let rep = v.finish();
-    if let Some(p) = rep.problem {
+    if let Some(p) = v.problem() {
         return Err(corrupt(format!("last segment fails verification: {p}")));
     }
     let next_seq = next_seq.unwrap_or(0);
@@ -510,6 +510,8 @@ struct Writer {
     cfg: AuditConfig,
     shared: Arc<Shared>,
     st: State,
+    /// Last seq signed into head.json.
+    head_seq: Option<u64>,
 }
 
 impl Writer {
@@ -594,9 +596,7 @@ impl Writer {
             }
             let durable = !dirty || self.cfg.fsync == FsyncPolicy::Never;
             if durable {
-                if let Some(cp) = self.st.pending_head.take() {
-                    store::write_head(&self.dir, &cp, self.cfg.fsync != FsyncPolicy::Never)?;
-                }
+                self.update_head()?;
                 let mut d = lock(&self.shared.durable);
                 d.next = d.next.max(written_next);
                 self.shared.durable_cv.notify_all();
@@ -610,6 +610,36 @@ impl Writer {
                 return Ok(());
             }
         }
+    }
+
+    /// Signs the current chain head into `head.json` at every durability
+    /// point, so cutting acknowledged records from the end of the log is
+    /// caught even before the next checkpoint line. Synced only when it is
+    /// a checkpoint that is also in the segment; a stale head.json after a
+    /// power loss is merely older, never ahead of the synced records.
+    fn update_head(&mut self) -> Result<(), AuditError> {
+        let Some(last) = self.st.next_seq.checked_sub(1) else {
+            return Ok(());
+        };
+        if let Some(cp) = self.st.pending_head.take() {
+            self.head_seq = Some(cp.last_seq);
+            return store::write_head(&self.dir, &cp, self.cfg.fsync != FsyncPolicy::Never);
+        }
+        if self.head_seq.is_some_and(|h| h >= last) || self.st.next_seq == self.st.first_seq {
+            return Ok(());
+        }
+        let cp = Checkpoint {
+            segment: self.st.segment,
+            first_seq: self.st.first_seq,
+            last_seq: last,
+            head: self.st.chain,
+            root: self.st.tree.root(),
+            time_us: now_us(),
+            sig: String::new(),
+        }
+        .signed(&self.key);
+        self.head_seq = Some(last);
+        store::write_head(&self.dir, &cp, false)
     }
 
     fn next_deadline(&self, dirty: bool, last_sync: Instant) -> Duration {

@@ -299,3 +299,41 @@ fn reopening_continues_the_chain_in_a_new_segment() {
     assert_eq!((r.records, r.segments), (30, 2));
     assert!(segment(&d, 2).exists());
 }
+
+#[test]
+fn cutting_acknowledged_but_not_yet_checkpointed_records_is_caught() {
+    let t = tempfile::tempdir().unwrap();
+    let d = t.path().join("audit");
+    let log = AuditLog::open(&d, config(1000)).unwrap();
+    let r: Vec<_> = (0..20)
+        .map(|i| log.append(&common::call_event(i)).unwrap())
+        .collect();
+    log.wait_durable(r[19].seq).unwrap();
+    // the writer is still running (no closing checkpoint): what a live
+    // system looks like between checkpoints
+    let p = segment(&d, 1);
+    let buf = std::fs::read(&p).unwrap();
+    assert!(
+        !buf.windows(2).any(|w| w == b"\nC"),
+        "no checkpoint line yet"
+    );
+    let lines = split_lines(&buf);
+    let cut = lines[record_line(&lines, 15)].0;
+    std::fs::write(&p, &buf[..cut]).unwrap();
+    let pr = verify(&d, None).unwrap().problem.unwrap();
+    assert_eq!(pr.kind, ProblemKind::Truncated, "{pr}");
+    assert_eq!(pr.seq, Some(19));
+    std::mem::forget(log); // its closing checkpoint would overwrite the evidence
+}
+
+#[test]
+fn deleted_head_file_is_reported() {
+    let (_t, d) = fresh();
+    std::fs::remove_file(d.join("head.json")).unwrap();
+    let pr = verify(&d, None).unwrap().problem.unwrap();
+    assert_eq!(
+        (pr.kind, pr.file.as_str()),
+        (ProblemKind::Truncated, "head.json"),
+        "{pr}"
+    );
+}
