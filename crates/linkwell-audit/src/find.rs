@@ -5,7 +5,7 @@ use std::path::Path;
 use ed25519_dalek::VerifyingKey;
 use serde::Serialize;
 
-use crate::checkpoint::{Checkpoint, SegmentHeader};
+use crate::checkpoint::Checkpoint;
 use crate::error::AuditError;
 use crate::hash::Digest;
 use crate::merkle::InclusionProof;
@@ -76,17 +76,19 @@ pub fn find(dir: &Path, decision_id: &str) -> Result<Option<Found>, AuditError> 
     // the segment holding seq is the last one whose first seq is <= seq
     let mut chosen = None;
     for (n, path) in &segs {
-        let buf = store::read(path)?;
-        let Some(h) = header(&buf) else { continue };
+        let Some(h) = store::read_header(path)? else {
+            continue;
+        };
         if h.first_seq <= seq {
-            chosen = Some((*n, buf, h));
+            chosen = Some((*n, path, h));
         } else {
             break;
         }
     }
-    let Some((n, buf, h)) = chosen else {
+    let Some((n, path, h)) = chosen else {
         return Ok(None);
     };
+    let buf = store::read(path)?;
     let mut hashes = Vec::new();
     let mut prev = h.prev_hash;
     let mut hit = None;
@@ -145,9 +147,4 @@ pub fn find(dir: &Path, decision_id: &str) -> Result<Option<Found>, AuditError> 
         proof,
         checkpoint: cp,
     }))
-}
-
-fn header(buf: &[u8]) -> Option<SegmentHeader> {
-    let l = lines(buf).next()?;
-    serde_json::from_slice(l.bytes.strip_prefix(b"H ")?).ok()
 }

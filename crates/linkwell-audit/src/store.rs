@@ -41,6 +41,19 @@ pub fn list_segments(dir: &Path) -> Result<Vec<(u64, PathBuf)>, AuditError> {
     Ok(v)
 }
 
+/// The header line of a segment, reading only that line.
+pub fn read_header(path: &Path) -> Result<Option<crate::checkpoint::SegmentHeader>, AuditError> {
+    use std::io::BufRead as _;
+    let f = File::open(path).map_err(|e| AuditError::io("cannot open", path, e))?;
+    let mut line = Vec::new();
+    std::io::BufReader::new(f)
+        .read_until(b'\n', &mut line)
+        .map_err(|e| AuditError::io("cannot read", path, e))?;
+    Ok(line
+        .strip_prefix(b"H ")
+        .and_then(|b| serde_json::from_slice(b.strip_suffix(b"\n").unwrap_or(b)).ok()))
+}
+
 pub fn read(path: &Path) -> Result<Vec<u8>, AuditError> {
     fs::read(path).map_err(|e| AuditError::io("cannot read", path, e))
 }
