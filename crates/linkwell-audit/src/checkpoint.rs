@@ -63,7 +63,9 @@ impl Checkpoint {
     }
 
     pub fn records(&self) -> u64 {
-        self.last_seq.saturating_sub(self.first_seq) + 1
+        self.last_seq
+            .saturating_sub(self.first_seq)
+            .saturating_add(1)
     }
 }
 

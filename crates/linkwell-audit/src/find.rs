@@ -53,7 +53,7 @@ impl Found {
         let (inclusion_ok, signature_ok) = match (&self.proof, &self.checkpoint) {
             (Some(p), Some(c)) => (
                 p.verify(&self.hash, &c.root)
-                    && p.index == self.record.seq - c.first_seq
+                    && Some(p.index) == self.record.seq.checked_sub(c.first_seq)
                     && p.tree_size == c.records(),
                 c.verify(key),
             ),

@@ -237,7 +237,7 @@ impl Verifier {
                 format!("segment {want} is missing (next file is segment {number})"),
             ));
         }
-        self.next_segment = Some(number + 1);
+        self.next_segment = Some(number.saturating_add(1));
         self.report.segments += 1;
 
         let all: Vec<Line<'_>> = lines(buf).collect();
@@ -378,7 +378,7 @@ impl Verifier {
                             "the previous segment's closing checkpoint in the header is not signed by this log's key".into(),
                         ));
                     }
-                    if pc.head != h.prev_hash || pc.last_seq + 1 != h.first_seq {
+                    if pc.head != h.prev_hash || pc.last_seq.checked_add(1) != Some(h.first_seq) {
                         return Err(bad(
                             ProblemKind::CheckpointMismatch,
                             "the header's anchor disagrees with the signed checkpoint it carries"
@@ -445,7 +445,7 @@ impl Verifier {
                 )
             } else if later.contains(&Some(expected)) {
                 if later.first() == Some(&Some(expected))
-                    && later.get(1) == Some(&Some(expected + 1))
+                    && later.get(1) == Some(&expected.checked_add(1))
                 {
                     (
                         ProblemKind::Inserted,
@@ -459,7 +459,7 @@ impl Verifier {
                         ),
                     )
                 }
-            } else if seq == expected + 1 {
+            } else if Some(seq) == expected.checked_add(1) {
                 (
                     ProblemKind::Missing,
                     format!("record seq {expected} was removed"),
@@ -481,7 +481,7 @@ impl Verifier {
             ));
         }
         self.chain = h;
-        self.next_seq = Some(seq + 1);
+        self.next_seq = Some(seq.saturating_add(1));
         self.report.records += 1;
         self.report.unsigned_tail += 1;
         self.report.first_seq.get_or_insert(seq);
