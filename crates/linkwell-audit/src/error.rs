@@ -15,6 +15,8 @@ pub enum AuditError {
     Key { path: PathBuf, reason: String },
     #[error("the audit log in {dir} cannot be continued: {reason}")]
     Corrupt { dir: PathBuf, reason: String },
+    #[error("another process has the audit log in {0} open for writing")]
+    Locked(PathBuf),
     #[error("the audit writer stopped: {0}")]
     WriterFailed(String),
     #[error("no secure random source: {0}")]

@@ -15,6 +15,7 @@ use crate::hash::{from_hex, to_hex};
 pub const PUBLIC_KEY_FILE: &str = "audit.pub";
 pub const HEAD_FILE: &str = "head.json";
 pub const DEFAULT_KEY_FILE: &str = "audit.key";
+pub const LOCK_FILE: &str = "lock";
 
 pub fn segment_name(n: u64) -> String {
     format!("seg-{n:08}.log")

@@ -171,6 +171,8 @@ pub struct AuditLog {
     shared: Arc<Shared>,
     thread: Option<JoinHandle<()>>,
     dir: PathBuf,
+    /// Held (advisory exclusive lock on `DIR/lock`) while the log is open.
+    _lock: File,
 }
 
 impl AuditLog {
@@ -183,6 +185,12 @@ impl AuditLog {
             .key_path
             .clone()
             .unwrap_or_else(|| dir.join(store::DEFAULT_KEY_FILE));
+        let lock_path = dir.join(store::LOCK_FILE);
+        let lock =
+            File::create(&lock_path).map_err(|e| AuditError::io("cannot create", &lock_path, e))?;
+        // two writers on one directory would fork the chain
+        lock.try_lock()
+            .map_err(|_| AuditError::Locked(dir.clone()))?;
         let key = store::load_or_create_key(&key_path)?;
         store::ensure_public_key(&dir, &key)?;
         let (state, recovered) = recover(&dir, &key, &cfg)?;
@@ -217,6 +225,7 @@ impl AuditLog {
             shared,
             thread: Some(thread),
             dir,
+            _lock: lock,
         };
         if let Some(ev) = recovered {
             log.shared.enqueue(&AuditEvent::Admin(ev), false)?;
@@ -235,7 +244,8 @@ impl AuditLog {
         self.shared.enqueue(event, true)
     }
 
-    /// Blocks until `seq` is durable under the fsync policy.
+    /// Blocks until `seq` (a seq this log returned) is durable under the
+    /// fsync policy; returns an error instead if the writer failed.
     pub fn wait_durable(&self, seq: u64) -> Result<(), AuditError> {
         let mut d = lock(&self.shared.durable);
         while d.next <= seq {

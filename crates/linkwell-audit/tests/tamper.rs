@@ -367,3 +367,14 @@ fn every_single_byte_change_is_caught_and_nothing_panics() {
         let _ = find(&d, "18446744073709551615-00000000").unwrap();
     }
 }
+
+#[test]
+fn a_second_writer_on_the_same_directory_is_refused() {
+    let t = tempfile::tempdir().unwrap();
+    let d = t.path().join("audit");
+    let first = AuditLog::open(&d, config(10)).unwrap();
+    let second = AuditLog::open(&d, config(10));
+    assert!(matches!(second, Err(linkwell_audit::AuditError::Locked(_))));
+    first.close().unwrap();
+    AuditLog::open(&d, config(10)).unwrap().close().unwrap();
+}
