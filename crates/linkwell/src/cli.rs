@@ -39,9 +39,61 @@ pub(crate) enum Command {
     /// Work with the endpoint inventory.
     #[command(subcommand)]
     Inventory(InventoryCommand),
+    /// Check and read the tamper-evident audit trail.
+    #[command(subcommand)]
+    Audit(AuditCommand),
     /// Measure throughput and memory of the scan pipeline.
     #[command(subcommand)]
     Bench(BenchCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum AuditCommand {
+    /// Check the whole hash chain and every checkpoint signature; name the
+    /// first record that was altered, removed, reordered or inserted.
+    #[command(after_long_help = "\
+Exit status: 0 the log verifies, 1 tampering found, 2 the log could not be read.
+
+Examples:
+  linkwell audit verify /var/lib/linkwell/audit
+  linkwell audit verify --pubkey 3b6a27bc...e1 --json /mnt/archive/audit")]
+    Verify(AuditVerifyArgs),
+    /// Print one record by decision id, with its inclusion proof and the
+    /// signed checkpoint it is proven against.
+    #[command(after_long_help = "\
+Exit status: 0 found and the proof holds, 1 not found or the proof fails, 2 error.
+
+Examples:
+  linkwell audit show 1042-9f3c21ab --dir /var/lib/linkwell/audit
+  linkwell audit show 1042-9f3c21ab --json")]
+    Show(AuditShowArgs),
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct AuditVerifyArgs {
+    /// The audit log directory.
+    #[arg(default_value = "linkwell-audit", value_name = "DIR")]
+    pub(crate) dir: PathBuf,
+    /// Check signatures against this public key (64 hex characters, or a
+    /// file holding them) instead of DIR/audit.pub.
+    #[arg(long, value_name = "HEX|FILE")]
+    pub(crate) pubkey: Option<String>,
+    /// Print the report as one JSON object.
+    #[arg(long)]
+    pub(crate) json: bool,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct AuditShowArgs {
+    /// The decision id (`SEQ-HASH8`), as returned when the record was written.
+    #[arg(value_name = "DECISION_ID")]
+    pub(crate) id: String,
+    /// The audit log directory.
+    #[arg(long, default_value = "linkwell-audit", value_name = "DIR")]
+    pub(crate) dir: PathBuf,
+    /// Print the record and proof as one JSON object.
+    #[arg(long)]
+    pub(crate) json: bool,
 }
 
 const SCAN_EXAMPLES: &str = "\
@@ -211,6 +263,29 @@ Examples:
   linkwell simulate --calls 200000 --out day.json && linkwell bench engine day.json
   linkwell bench engine --json day.json")]
     Engine(BenchScanArgs),
+    /// Append records to a scratch audit log under each fsync policy and
+    /// print records/s (group commit; one pipelined writer and many callers
+    /// that each wait for their own acknowledgement).
+    #[command(after_long_help = "\
+Examples:
+  linkwell bench audit
+  linkwell bench audit --records 200000 --dir /var/lib/linkwell --json")]
+    Audit(BenchAuditArgs),
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct BenchAuditArgs {
+    /// Records per policy in the pipelined run.
+    #[arg(long, default_value_t = 100_000)]
+    pub(crate) records: u64,
+    /// Callers that each wait for their record to be durable before the next.
+    #[arg(long, default_value_t = 16)]
+    pub(crate) callers: u64,
+    /// Where to create the scratch logs (the file system being measured).
+    #[arg(long, value_name = "DIR")]
+    pub(crate) dir: Option<PathBuf>,
+    #[arg(long)]
+    pub(crate) json: bool,
 }
 
 #[derive(Debug, Args)]

@@ -1,5 +1,6 @@
 //! One module per subcommand.
 
+mod audit;
 mod bench;
 mod demo;
 mod inventory;
@@ -13,7 +14,7 @@ use anyhow::{Context, bail};
 use linkwell_core::SourceFormat;
 use linkwell_inventory::openapi::{self, Spec};
 
-use crate::cli::{BenchCommand, Cli, Command, InventoryCommand};
+use crate::cli::{AuditCommand, BenchCommand, Cli, Command, InventoryCommand};
 
 pub(crate) fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
@@ -23,6 +24,9 @@ pub(crate) fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Inventory(InventoryCommand::Export(a)) => inventory::export(&a),
         Command::Bench(BenchCommand::Scan(a)) => bench::scan(&a),
         Command::Bench(BenchCommand::Engine(a)) => bench::engine(&a),
+        Command::Bench(BenchCommand::Audit(a)) => audit::bench(&a),
+        Command::Audit(AuditCommand::Verify(a)) => audit::verify(&a),
+        Command::Audit(AuditCommand::Show(a)) => audit::show(&a),
     }
 }
 
