@@ -26,7 +26,7 @@ pub const MAX_LISTS: usize = 64;
 pub const MAX_BAD_LINES_SHOWN: usize = 20;
 
 /// What a list is about; decides the finding's OWASP category and default
-/// severity (see docs/detection.md, "Threat intelligence").
+/// severity (see docs/detections.md, "Threat intelligence").
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum IntelKind {

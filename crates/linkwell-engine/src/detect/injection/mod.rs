@@ -7,7 +7,7 @@
 //! picks which analysers can possibly match; most benign values trigger
 //! none and cost one scan. The analysers are tokenizers and small scanners,
 //! never backtracking regexes, so time per value is linear and the input is
-//! capped. Mapping (docs/injection.md, docs/detection.md): SSRF is OWASP
+//! capped. Mapping (docs/injection.md, docs/detections.md): SSRF is OWASP
 //! API7:2023; the other classes have no Top 10 entry of their own in 2023
 //! and are filed under API8:2023 Security Misconfiguration, each with its
 //! CWE.
