@@ -8,6 +8,7 @@ mod abuse;
 mod auth;
 mod behaviour;
 mod bots;
+mod clean_cache;
 mod enumeration;
 mod exposure;
 mod injection;

@@ -20,6 +20,7 @@ use aho_corasick::{AhoCorasick, AhoCorasickKind};
 
 use linkwell_core::{Finding, FindingKind, Owasp, Severity};
 
+use super::clean_cache::{CACHE_MIN_LEN, CleanCache, SCANNER_AGENT};
 use super::keys::{endpoint_hash, text_hash};
 use super::{Detector, Draft, ip_key};
 use crate::CallContext;
@@ -98,6 +99,7 @@ pub(crate) struct Scanning {
     burst: u32,
     burst_distinct: u32,
     probe_paths: u32,
+    clean_agents: CleanCache,
 }
 
 /// Routes (endpoint hashes) that have answered 2xx/3xx: one bit each in a
@@ -141,6 +143,7 @@ impl Scanning {
             burst: cfg.scan_burst.max(1),
             burst_distinct: cfg.scan_burst_distinct.max(1),
             probe_paths: cfg.scan_probe_paths.max(1),
+            clean_agents: CleanCache::default(),
         }
     }
 }
@@ -165,6 +168,26 @@ pub(crate) fn probe_path(path: &str) -> bool {
         .is_match(path)
 }
 
+impl Scanning {
+    /// [`scanner_agent`] behind the clean-value cache: a client repeats its
+    /// User-Agent on every call, and matching a long browser string is most
+    /// of this detector's cost on benign traffic.
+    fn scanner_agent(&mut self, ua: &str) -> Option<&'static str> {
+        if ua.len() < CACHE_MIN_LEN {
+            return scanner_agent(ua);
+        }
+        let k = self.clean_agents.key(ua, SCANNER_AGENT);
+        if self.clean_agents.contains(k) {
+            return None;
+        }
+        let tool = scanner_agent(ua);
+        if tool.is_none() {
+            self.clean_agents.insert(k);
+        }
+        tool
+    }
+}
+
 impl Detector for Scanning {
     fn name(&self) -> &'static str {
         "scanning"
@@ -177,7 +200,11 @@ impl Detector for Scanning {
         out: &mut Vec<Finding>,
     ) {
         let call = ctx.call;
-        if let Some(tool) = call.user_agent.as_deref().and_then(scanner_agent) {
+        if let Some(tool) = call
+            .user_agent
+            .as_deref()
+            .and_then(|ua| self.scanner_agent(ua))
+        {
             let mut d = Draft::new(FindingKind::Scanning, Owasp::Api9, Severity::Medium, 0.95)
                 .explain(format!(
                     "The client identifies itself as the attack tool '{tool}' in its User-Agent: an automated scan of the API."

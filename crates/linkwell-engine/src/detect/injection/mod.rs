@@ -13,7 +13,6 @@
 //! CWE.
 
 mod body;
-mod cache;
 mod cmd;
 mod decode;
 mod nosql;
@@ -27,7 +26,7 @@ use std::fmt;
 
 use linkwell_core::{CallRecord, Finding, FindingKind, Owasp, Severity};
 
-use cache::{CACHE_MIN_LEN, COOKIE, CleanCache};
+use super::clean_cache::{CACHE_MIN_LEN, COOKIE, CleanCache};
 use triggers::Hits;
 
 use super::{Detector, Draft};

@@ -1,5 +1,6 @@
 //! The clean-value cache: header values that repeat on every call of a
-//! client are analysed once.
+//! client are analysed once (injection checks every header; scanning checks
+//! every User-Agent against the scanner list).
 
 /// Header values recently found clean. A client sends the same user
 /// agent, referer and cookies on every call, and a long user agent is the
@@ -18,6 +19,9 @@ const CLEAN_SLOTS: usize = 1024;
 /// [`CleanCache::key`] tag for a whole `Cookie` header.
 pub(super) const COOKIE: u8 = 3;
 
+/// [`CleanCache::key`] tag for a User-Agent checked against scanner names.
+pub(super) const SCANNER_AGENT: u8 = 4;
+
 /// Values shorter than this are cheaper to scan than to hash.
 pub(super) const CACHE_MIN_LEN: usize = 24;
 
@@ -33,7 +37,7 @@ impl Default for CleanCache {
 impl CleanCache {
     /// `how` tells apart the ways a value is scanned (a header with or
     /// without SSRF checks, a whole cookie header), which may differ.
-    pub(super) fn key(&self, s: &str, how: u8) -> u64 {
+    pub(crate) fn key(&self, s: &str, how: u8) -> u64 {
         use std::hash::BuildHasher;
         self.hasher.hash_one((s, how)) | 1
     }
@@ -42,11 +46,11 @@ impl CleanCache {
         (k % CLEAN_SLOTS as u64) as usize
     }
 
-    pub(super) fn contains(&self, k: u64) -> bool {
+    pub(crate) fn contains(&self, k: u64) -> bool {
         self.slots[Self::slot(k)] == k
     }
 
-    pub(super) fn insert(&mut self, k: u64) {
+    pub(crate) fn insert(&mut self, k: u64) {
         self.slots[Self::slot(k)] = k;
     }
 }
