@@ -5,12 +5,12 @@
 /// Header values recently found clean. A client sends the same user
 /// agent, referer and cookies on every call, and a long user agent is the
 /// most expensive value in a benign call; remembering its hash makes the
-/// repeat free. Fixed size (direct-mapped), keyed with a per-process
-/// random hash so a payload cannot be made to collide with a clean value
+/// repeat free. Fixed size (direct-mapped), keyed with the per-process
+/// random seed so a payload cannot be made to collide with a clean value
 /// on purpose. Only speed depends on it: a value is either clean or not.
 pub(crate) struct CleanCache {
     slots: Box<[u64]>,
-    hasher: std::hash::RandomState,
+    seed: u64,
 }
 
 /// Slots in [`CleanCache`] (8 bytes each).
@@ -29,7 +29,7 @@ impl Default for CleanCache {
     fn default() -> Self {
         CleanCache {
             slots: vec![0; CLEAN_SLOTS].into_boxed_slice(),
-            hasher: std::hash::RandomState::new(),
+            seed: crate::fasthash::process_seed(),
         }
     }
 }
@@ -38,8 +38,7 @@ impl CleanCache {
     /// `how` tells apart the ways a value is scanned (a header with or
     /// without SSRF checks, a whole cookie header), which may differ.
     pub(crate) fn key(&self, s: &str, how: u8) -> u64 {
-        use std::hash::BuildHasher;
-        self.hasher.hash_one((s, how)) | 1
+        crate::fasthash::fast_hash(s.as_bytes(), self.seed ^ u64::from(how)) | 1
     }
 
     fn slot(k: u64) -> usize {
