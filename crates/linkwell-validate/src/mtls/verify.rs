@@ -124,12 +124,12 @@ impl ClientCertVerifier {
     /// Verifies `chain` as a TLS server certificate for `name`. Not used for
     /// client authentication; it exists so the conformance suite (mostly
     /// server-kind cases) runs the same path builder, options and error
-    /// mapping as the client path.
+    /// mapping as the client path. `None` skips the name check.
     pub fn verify_server(
         &self,
         chain: &[CertificateDer<'_>],
         now: UnixTime,
-        name: &ServerName<'_>,
+        name: Option<&ServerName<'_>>,
     ) -> CertVerdict {
         self.run(chain, now, Purpose::Server(name))
     }
@@ -215,16 +215,12 @@ impl ClientCertVerifier {
         let verified = Verified {
             intermediates: path.intermediate_certificates().count(),
         };
-        match purpose {
-            Purpose::Client => {
-                if self.options.require_digital_signature {
-                    check_digital_signature(leaf.as_ref())?;
-                }
-            }
-            Purpose::Server(name) => {
-                ee.verify_is_valid_for_subject_name(name)
-                    .map_err(CertError::from)?;
-            }
+        if self.options.require_digital_signature {
+            check_digital_signature(leaf.as_ref())?;
+        }
+        if let Purpose::Server(Some(name)) = purpose {
+            ee.verify_is_valid_for_subject_name(name)
+                .map_err(CertError::from)?;
         }
         Ok(verified)
     }
@@ -233,7 +229,7 @@ impl ClientCertVerifier {
 #[derive(Clone, Copy)]
 enum Purpose<'a> {
     Client,
-    Server(&'a ServerName<'a>),
+    Server(Option<&'a ServerName<'a>>),
 }
 
 fn check_digital_signature(der: &[u8]) -> Result<(), CertError> {
