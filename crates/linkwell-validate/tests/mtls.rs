@@ -238,6 +238,22 @@ fn revoked_by_crl_der_and_pem() {
 }
 
 #[test]
+fn revoked_intermediate_fails_the_chain() {
+    let root_ca = root("Root");
+    let mut p = ca_params("Issuing CA");
+    p.serial_number = Some(SerialNumber::from_slice(&[0x42, 0x42]));
+    let int = CertifiedIssuer::signed_by(p, KeyPair::generate().unwrap(), &root_ca).unwrap();
+    let chain = [issue(&client_params(), &int), int.der().clone()];
+    let list = crl(&root_ca, &[&[0x42, 0x42]], (2027, 1, 1));
+    let store = TrustStore::from_pem(root_ca.pem().as_bytes())
+        .unwrap()
+        .with_crls(list.der().as_ref())
+        .unwrap();
+    let v = ClientCertVerifier::new(Arc::new(store)).verify_at(&chain, now());
+    assert_eq!(v.result, Err(CertError::Revoked));
+}
+
+#[test]
 fn stale_crl_fails_closed_unless_told_otherwise() {
     let ca = root("Test Root");
     let leaf = [issue(&client_params(), &ca)];
@@ -421,6 +437,7 @@ fn mutated_der_never_panics_nor_verifies() {
     let root_ca = root("Root");
     let int = intermediate("Issuing CA", &root_ca);
     let leaf = issue(&client_params(), &int).as_ref().to_vec();
+    let int_der = int.der().as_ref().to_vec();
     let v = verifier(&root_ca);
     let mut rng = 0x9e37_79b9_7f4a_7c15u64;
     let mut next = move || {
@@ -429,8 +446,10 @@ fn mutated_der_never_panics_nor_verifies() {
         rng ^= rng << 17;
         rng
     };
-    for i in 0..1500 {
-        let mut m = leaf.clone();
+    for i in 0..2000 {
+        // Mostly the leaf; every fifth round the intermediate.
+        let target = if i % 5 == 4 { &int_der } else { &leaf };
+        let mut m = target.clone();
         let pos = (next() as usize) % m.len();
         match i % 4 {
             0 => m[pos] ^= 1 << (next() % 8),
@@ -438,10 +457,18 @@ fn mutated_der_never_panics_nor_verifies() {
             2 => m.truncate(pos),
             _ => m.insert(pos, next() as u8),
         }
-        if m == leaf {
+        if &m == target {
             continue;
         }
-        let r = v.verify_at(&[CertificateDer::from(m), int.der().clone()], now());
+        let chain = if i % 5 == 4 {
+            [CertificateDer::from(leaf.clone()), CertificateDer::from(m)]
+        } else {
+            [
+                CertificateDer::from(m),
+                CertificateDer::from(int_der.clone()),
+            ]
+        };
+        let r = v.verify_at(&chain, now());
         assert!(!r.is_verified(), "mutation {i} at {pos} still verified");
         assert!(r.facts.is_some());
     }

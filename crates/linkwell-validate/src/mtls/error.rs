@@ -156,3 +156,98 @@ impl From<webpki::Error> for CertError {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeSet;
+    use std::time::Duration;
+
+    use rustls_pki_types::UnixTime;
+
+    use super::*;
+
+    #[test]
+    fn webpki_errors_map_to_meaningful_reasons() {
+        use webpki::Error as E;
+        let t = |s| UnixTime::since_unix_epoch(Duration::from_secs(s));
+        let cases = [
+            (
+                E::CertExpired {
+                    time: t(200),
+                    not_after: t(100),
+                },
+                "expired",
+            ),
+            (
+                E::CertNotValidYet {
+                    time: t(100),
+                    not_before: t(200),
+                },
+                "not_yet_valid",
+            ),
+            (E::UnknownIssuer, "unknown_issuer"),
+            (E::CertRevoked, "revoked"),
+            (
+                E::CrlExpired {
+                    time: t(200),
+                    next_update: t(100),
+                },
+                "revocation_unknown",
+            ),
+            (E::InvalidSignatureForPublicKey, "bad_signature"),
+            (E::EmptyEkuExtension, "wrong_eku"),
+            (E::NameConstraintViolation, "name_constraint_violation"),
+            (E::CaUsedAsEndEntity, "basic_constraints"),
+            (E::PathLenConstraintViolated, "basic_constraints"),
+            (E::MaximumSignatureChecksExceeded, "too_complex"),
+            (E::BadDer, "malformed"),
+            (
+                E::UnsupportedCriticalExtension,
+                "unsupported_critical_extension",
+            ),
+        ];
+        for (e, want) in cases {
+            assert_eq!(CertError::from(e.clone()).reason(), want, "{e:?}");
+        }
+        let expired = CertError::from(E::CertExpired {
+            time: t(200),
+            not_after: t(100),
+        });
+        assert_eq!(
+            expired,
+            CertError::Expired {
+                not_after: Timestamp::from_secs(100)
+            }
+        );
+    }
+
+    #[test]
+    fn reason_codes_are_distinct() {
+        let all = [
+            CertError::NoCertificate,
+            CertError::Malformed(String::new()),
+            CertError::Expired {
+                not_after: Timestamp(0),
+            },
+            CertError::NotYetValid {
+                not_before: Timestamp(0),
+            },
+            CertError::UnknownIssuer,
+            CertError::Revoked,
+            CertError::RevocationUnknown(String::new()),
+            CertError::BadSignature,
+            CertError::UnsupportedAlgorithm,
+            CertError::WrongExtendedKeyUsage,
+            CertError::WrongKeyUsage,
+            CertError::NameConstraintViolation,
+            CertError::BasicConstraints(String::new()),
+            CertError::UnsupportedCriticalExtension,
+            CertError::Distrusted,
+            CertError::TooComplex(String::new()),
+            CertError::NameMismatch,
+            CertError::Other(String::new()),
+        ];
+        let codes: BTreeSet<_> = all.iter().map(CertError::reason).collect();
+        assert_eq!(codes.len(), all.len());
+    }
+}
