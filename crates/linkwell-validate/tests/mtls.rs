@@ -143,7 +143,7 @@ fn valid_client_cert_passes_with_facts() {
         ]
     );
 
-    let cc = facts.to_client_cert(v.cert_verify());
+    let cc = v.client_cert().unwrap();
     assert_eq!(cc.verify, CertVerify::Success);
     assert_eq!(cc.subject.as_deref(), Some("CN=client-1, O=Linkwell Test"));
     assert_eq!(cc.issuer.as_deref(), Some("CN=Test Root"));
@@ -176,6 +176,7 @@ fn expired_and_not_yet_valid() {
     );
     assert_eq!(late.reason(), Some("expired"));
     assert_eq!(late.cert_verify(), CertVerify::Failed);
+    assert_eq!(late.client_cert().unwrap().verify, CertVerify::Failed);
     // Facts are there for the record even though it failed.
     assert!(late.facts.unwrap().details.is_some());
 
@@ -391,6 +392,7 @@ fn garbage_empty_and_oversized_input() {
     assert_eq!(r.result, Err(CertError::NoCertificate));
     assert_eq!(r.cert_verify(), CertVerify::None);
     assert!(r.facts.is_none());
+    assert!(r.client_cert().is_none());
 
     let leaf = issue(&client_params(), &ca);
     let many = vec![leaf; 11];

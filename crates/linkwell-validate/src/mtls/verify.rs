@@ -3,7 +3,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use linkwell_core::{CertVerify, Timestamp};
+use linkwell_core::{CertVerify, ClientCert, Timestamp};
 use rustls_pki_types::{CertificateDer, ServerName, UnixTime};
 use webpki::{
     EndEntityCert, ExpirationPolicy, KeyUsage, RevocationCheckDepth, RevocationOptionsBuilder,
@@ -75,6 +75,13 @@ impl CertVerdict {
             (Some(_), Ok(_)) => CertVerify::Success,
             (Some(_), Err(_)) => CertVerify::Failed,
         }
+    }
+
+    /// The record's `ClientCert`, `None` when nothing was presented.
+    pub fn client_cert(&self) -> Option<ClientCert<'_>> {
+        self.facts
+            .as_ref()
+            .map(|f| f.to_client_cert(self.cert_verify()))
     }
 
     /// Short stable reason code, `None` when verified.
