@@ -150,3 +150,17 @@ pub fn good_claims() -> Value {
         "scope": "accounts:read accounts:write",
     })
 }
+
+/// A file under `../shared/data/` (relative to the repo root), or `None` with
+/// a printed reason when absent. Under `CI=true` absence fails the test.
+pub fn shared_data(rel: &str) -> Option<std::path::PathBuf> {
+    let p = std::path::Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/data/")).join(rel);
+    if p.exists() {
+        return Some(p);
+    }
+    if std::env::var("CI").as_deref() == Ok("true") {
+        panic!("CI=true and test data missing: {}", p.display());
+    }
+    eprintln!("SKIP: test data not found at {}", p.display());
+    None
+}
