@@ -32,7 +32,11 @@ pub struct Claims {
 const MAX_SCOPES: usize = 256;
 
 impl Claims {
-    pub(crate) fn from_map(alg: Alg, kid: Option<String>, raw: Map<String, Value>) -> Result<Claims, JwtError> {
+    pub(crate) fn from_map(
+        alg: Alg,
+        kid: Option<String>,
+        raw: Map<String, Value>,
+    ) -> Result<Claims, JwtError> {
         let aud = match raw.get("aud") {
             None => Vec::new(),
             Some(Value::String(s)) => vec![s.clone()],
@@ -45,17 +49,27 @@ impl Claims {
         };
         let mut scopes: Vec<String> = match raw.get("scope") {
             None => Vec::new(),
-            Some(Value::String(s)) => s.split(' ').filter(|x| !x.is_empty()).map(str::to_owned).collect(),
+            Some(Value::String(s)) => s
+                .split(' ')
+                .filter(|x| !x.is_empty())
+                .map(str::to_owned)
+                .collect(),
             Some(_) => return Err(JwtError::Malformed("scope not a string")),
         };
         match raw.get("scp") {
             None => {}
             Some(Value::Array(a)) => {
                 for v in a {
-                    scopes.push(v.as_str().ok_or(JwtError::Malformed("scp not strings"))?.to_owned());
+                    scopes.push(
+                        v.as_str()
+                            .ok_or(JwtError::Malformed("scp not strings"))?
+                            .to_owned(),
+                    );
                 }
             }
-            Some(Value::String(s)) => scopes.extend(s.split(' ').filter(|x| !x.is_empty()).map(str::to_owned)),
+            Some(Value::String(s)) => {
+                scopes.extend(s.split(' ').filter(|x| !x.is_empty()).map(str::to_owned))
+            }
             Some(_) => return Err(JwtError::Malformed("scp type")),
         }
         if scopes.len() > MAX_SCOPES {

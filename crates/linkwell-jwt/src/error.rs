@@ -34,7 +34,10 @@ pub enum JwtError {
     /// The key exists but its `kty`/`crv`/`alg` does not match the token's
     /// `alg`: the algorithm-confusion defence (e.g. HS256 with an RSA key).
     #[error("key {kid:?} cannot be used with {alg}")]
-    KeyAlgMismatch { kid: Option<String>, alg: &'static str },
+    KeyAlgMismatch {
+        kid: Option<String>,
+        alg: &'static str,
+    },
     /// The key is marked for encryption (`use=enc`) or its `key_ops` lacks
     /// `verify`.
     #[error("key {0:?} is not a verification key")]

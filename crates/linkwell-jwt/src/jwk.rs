@@ -22,7 +22,10 @@ const MAX_JWKS_DEPTH: usize = 8;
 #[derive(Clone)]
 pub(crate) enum KeyMaterial {
     /// Big-endian modulus and exponent, leading zeros stripped.
-    Rsa { n: Vec<u8>, e: Vec<u8> },
+    Rsa {
+        n: Vec<u8>,
+        e: Vec<u8>,
+    },
     /// Uncompressed SEC1 point `04 || x || y`.
     EcP256(Vec<u8>),
     EcP384(Vec<u8>),

@@ -124,7 +124,9 @@ fn check_key_for(key: &Jwk, alg: Alg) -> Result<(), JwtError> {
         });
     }
     if !key.for_signature {
-        return Err(JwtError::KeyNotForSignature(key.kid.as_deref().map(truncate)));
+        return Err(JwtError::KeyNotForSignature(
+            key.kid.as_deref().map(truncate),
+        ));
     }
     if let KeyMaterial::Oct(k) = &key.material {
         let min = match alg {
@@ -181,5 +183,9 @@ fn verify_signature(alg: Alg, key: &KeyMaterial, msg: &[u8], sig: &[u8]) -> Resu
         // Unreachable after check_key_for, but a mismatch must never verify.
         _ => false,
     };
-    if ok { Ok(()) } else { Err(JwtError::BadSignature) }
+    if ok {
+        Ok(())
+    } else {
+        Err(JwtError::BadSignature)
+    }
 }

@@ -28,11 +28,7 @@ impl Policy {
     /// The mandatory part: algorithms, accepted issuers and audiences
     /// (RFC 8725 §3.1, §3.8, §3.9). `exp` is required and leeway is 60 s until
     /// changed.
-    pub fn new(
-        algs: AlgSet,
-        issuers: &[&str],
-        audiences: &[&str],
-    ) -> Result<Policy, PolicyError> {
+    pub fn new(algs: AlgSet, issuers: &[&str], audiences: &[&str]) -> Result<Policy, PolicyError> {
         if algs.is_empty() {
             return Err(PolicyError::NoAlgorithms);
         }

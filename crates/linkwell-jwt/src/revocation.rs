@@ -108,7 +108,13 @@ impl IntrospectionCache {
 
     /// Records an answer. `token_exp` is the token's `exp`, which bounds how
     /// long an "active" answer may be reused.
-    pub fn insert(&mut self, token: &str, answer: Introspection, token_exp: Option<Timestamp>, now: Timestamp) {
+    pub fn insert(
+        &mut self,
+        token: &str,
+        answer: Introspection,
+        token_exp: Option<Timestamp>,
+        now: Timestamp,
+    ) {
         let mut until = Timestamp(now.0.saturating_add(self.ttl_micros));
         for cap in [answer.exp, token_exp].into_iter().flatten() {
             until = until.min(cap);
@@ -122,7 +128,12 @@ impl IntrospectionCache {
             if self.map.len() >= self.max {
                 // Full of live entries: drop the one that would expire first.
                 // O(n) but only on a full cache, and n is bounded.
-                if let Some(k) = self.map.iter().min_by_key(|(_, e)| e.until).map(|(k, _)| *k) {
+                if let Some(k) = self
+                    .map
+                    .iter()
+                    .min_by_key(|(_, e)| e.until)
+                    .map(|(k, _)| *k)
+                {
                     self.map.remove(&k);
                 }
             }

@@ -77,7 +77,11 @@ pub fn verify_introspected(
             answer.active
         }
     };
-    if active { Ok(claims) } else { Err(JwtError::Revoked) }
+    if active {
+        Ok(claims)
+    } else {
+        Err(JwtError::Revoked)
+    }
 }
 
 /// Everything except introspection.

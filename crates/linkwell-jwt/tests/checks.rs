@@ -45,7 +45,12 @@ fn good_tokens_of_every_asymmetric_family_pass() {
         (&k.es, "ES256", "ec1"),
         (&k.ed, "EdDSA", "ed1"),
     ] {
-        let t = k.sign(signer, alg, json!({"kid": kid, "typ": "at+jwt"}), &good_claims());
+        let t = k.sign(
+            signer,
+            alg,
+            json!({"kid": kid, "typ": "at+jwt"}),
+            &good_claims(),
+        );
         let c = check(&k, &p, &t).unwrap_or_else(|e| panic!("{alg}: {e}"));
         assert_eq!(c.sub.as_deref(), Some("user-42"));
         assert_eq!(c.scopes, ["accounts:read", "accounts:write"]);
@@ -57,9 +62,17 @@ fn good_tokens_of_every_asymmetric_family_pass() {
 fn hs_passes_only_under_an_hs_policy() {
     let k = Keys::new();
     let t = k.sign(&k.hs, "HS256", json!({"kid": "hs1"}), &good_claims());
-    let hs = Policy::new(AlgSet::of(&[Alg::HS256]), &["https://idp.bank.example"], &["accounts-api"]).unwrap();
+    let hs = Policy::new(
+        AlgSet::of(&[Alg::HS256]),
+        &["https://idp.bank.example"],
+        &["accounts-api"],
+    )
+    .unwrap();
     assert!(check(&k, &hs, &t).is_ok());
-    assert_eq!(check(&k, &policy(), &t).unwrap_err(), JwtError::AlgNotAllowed("HS256"));
+    assert_eq!(
+        check(&k, &policy(), &t).unwrap_err(),
+        JwtError::AlgNotAllowed("HS256")
+    );
 }
 
 #[test]
@@ -70,7 +83,11 @@ fn alg_none_is_refused_in_any_spelling() {
         let h = b64url_encode(format!(r#"{{"alg":"{alg}","kid":"rsa1"}}"#).as_bytes());
         for sig in ["", "AAAA"] {
             let t = format!("{h}.{body}.{sig}");
-            assert_eq!(check(&k, &policy(), &t).unwrap_err(), JwtError::AlgNone, "{alg} {sig:?}");
+            assert_eq!(
+                check(&k, &policy(), &t).unwrap_err(),
+                JwtError::AlgNone,
+                "{alg} {sig:?}"
+            );
         }
     }
 }
@@ -82,7 +99,12 @@ fn hs_rs_confusion_is_refused() {
     let k = Keys::new();
     let rsa_jwk = k.rsa.jwk("rsa1");
     let public_bytes = serde_json::to_vec(&rsa_jwk).unwrap();
-    let forged = k.sign(&common::Signer::Hs(public_bytes), "HS256", json!({"kid": "rsa1"}), &good_claims());
+    let forged = k.sign(
+        &common::Signer::Hs(public_bytes),
+        "HS256",
+        json!({"kid": "rsa1"}),
+        &good_claims(),
+    );
     // Even a policy that wrongly listed HS256 would not use an RSA key for it;
     // such a policy cannot be built, so check the JWS layer directly.
     let all = AlgSet::of(&Alg::ALL);
@@ -90,7 +112,10 @@ fn hs_rs_confusion_is_refused() {
         linkwell_jwt::verify_compact(&forged, &k.jwks(), all).unwrap_err(),
         JwtError::KeyAlgMismatch { alg: "HS256", .. }
     ));
-    assert_eq!(check(&k, &policy(), &forged).unwrap_err(), JwtError::AlgNotAllowed("HS256"));
+    assert_eq!(
+        check(&k, &policy(), &forged).unwrap_err(),
+        JwtError::AlgNotAllowed("HS256")
+    );
     // And an RS token pointing at the oct key is refused too.
     let t = k.sign(&k.rsa, "RS256", json!({"kid": "hs1"}), &good_claims());
     assert!(matches!(
@@ -109,12 +134,16 @@ fn key_with_its_own_alg_is_used_only_for_it() {
     let k = Keys::new();
     let mut jwk = k.rsa.jwk("rsa1");
     jwk["alg"] = json!("PS256");
-    let jwks = linkwell_jwt::Jwks::from_json(&serde_json::to_vec(&json!({"keys":[jwk]})).unwrap()).unwrap();
+    let jwks = linkwell_jwt::Jwks::from_json(&serde_json::to_vec(&json!({"keys":[jwk]})).unwrap())
+        .unwrap();
     let p = policy();
     let rs = k.sign(&k.rsa, "RS256", json!({"kid": "rsa1"}), &good_claims());
     let ps = k.sign(&k.rsa, "PS256", json!({"kid": "rsa1"}), &good_claims());
     let ctx = VerifyContext::new(&jwks, &p, "GET");
-    assert!(matches!(verify(&rs, now(), &ctx).unwrap_err(), JwtError::KeyAlgMismatch { .. }));
+    assert!(matches!(
+        verify(&rs, now(), &ctx).unwrap_err(),
+        JwtError::KeyAlgMismatch { .. }
+    ));
     assert!(verify(&ps, now(), &ctx).is_ok());
 }
 
@@ -125,12 +154,18 @@ fn wrong_audience_and_missing_audience_are_refused() {
         let mut c = good_claims();
         c["aud"] = aud;
         let t = k.sign(&k.es, "ES256", json!({"kid": "ec1"}), &c);
-        assert_eq!(check(&k, &policy(), &t).unwrap_err(), JwtError::WrongAudience);
+        assert_eq!(
+            check(&k, &policy(), &t).unwrap_err(),
+            JwtError::WrongAudience
+        );
     }
     let mut c = good_claims();
     c.as_object_mut().unwrap().remove("aud");
     let t = k.sign(&k.es, "ES256", json!({"kid": "ec1"}), &c);
-    assert_eq!(check(&k, &policy(), &t).unwrap_err(), JwtError::WrongAudience);
+    assert_eq!(
+        check(&k, &policy(), &t).unwrap_err(),
+        JwtError::WrongAudience
+    );
     // A single string audience that matches passes.
     let mut c = good_claims();
     c["aud"] = json!("accounts-api");
@@ -161,8 +196,14 @@ fn missing_scope_per_method() {
     let at = |m| verify(&t, now(), &VerifyContext::new(&jwks, &p, m));
     assert!(at("GET").is_ok());
     assert!(at("get").is_ok());
-    assert_eq!(at("POST").unwrap_err(), JwtError::MissingScope("accounts:write".into()));
-    assert_eq!(at("DELETE").unwrap_err(), JwtError::MissingScope("accounts:admin".into()));
+    assert_eq!(
+        at("POST").unwrap_err(),
+        JwtError::MissingScope("accounts:write".into())
+    );
+    assert_eq!(
+        at("DELETE").unwrap_err(),
+        JwtError::MissingScope("accounts:admin".into())
+    );
     // A method without its own rule and no "*" rule needs no scope.
     assert!(at("HEAD").is_ok());
     // The `scp` array form counts too, and "*" covers the other methods.
@@ -177,7 +218,10 @@ fn missing_scope_per_method() {
     let mut c = good_claims();
     c["scope"] = json!("accounts:readonly");
     let t = k.sign(&k.es, "ES256", json!({"kid": "ec1"}), &c);
-    assert_eq!(check(&k, &policy(), &t).unwrap_err(), JwtError::MissingScope("accounts:read".into()));
+    assert_eq!(
+        check(&k, &policy(), &t).unwrap_err(),
+        JwtError::MissingScope("accounts:read".into())
+    );
 }
 
 #[test]
@@ -191,11 +235,26 @@ fn expired_and_not_yet_valid_with_bounded_leeway() {
         c["iat"] = json!(nbf);
         k.sign(&k.rsa, "RS256", json!({"kid": "rsa1"}), &c)
     };
-    assert_eq!(check(&k, &p, &tok(NOW - 31, NOW - 600)).unwrap_err(), JwtError::Expired);
-    assert_eq!(check(&k, &p, &tok(NOW - 30, NOW - 600)).unwrap_err(), JwtError::Expired);
-    assert!(check(&k, &p, &tok(NOW - 29, NOW - 600)).is_ok(), "inside leeway");
-    assert_eq!(check(&k, &p, &tok(NOW + 600, NOW + 31)).unwrap_err(), JwtError::NotYetValid);
-    assert!(check(&k, &p, &tok(NOW + 600, NOW + 30)).is_ok(), "inside leeway");
+    assert_eq!(
+        check(&k, &p, &tok(NOW - 31, NOW - 600)).unwrap_err(),
+        JwtError::Expired
+    );
+    assert_eq!(
+        check(&k, &p, &tok(NOW - 30, NOW - 600)).unwrap_err(),
+        JwtError::Expired
+    );
+    assert!(
+        check(&k, &p, &tok(NOW - 29, NOW - 600)).is_ok(),
+        "inside leeway"
+    );
+    assert_eq!(
+        check(&k, &p, &tok(NOW + 600, NOW + 31)).unwrap_err(),
+        JwtError::NotYetValid
+    );
+    assert!(
+        check(&k, &p, &tok(NOW + 600, NOW + 30)).is_ok(),
+        "inside leeway"
+    );
     assert_eq!(
         policy().with_leeway(301).unwrap_err(),
         PolicyError::LeewayTooLarge(301)
@@ -208,7 +267,10 @@ fn expired_and_not_yet_valid_with_bounded_leeway() {
     assert!(check(&k, &policy().allow_missing_exp(), &t).is_ok());
     c["exp"] = json!("99999999999");
     let t = k.sign(&k.rsa, "RS256", json!({"kid": "rsa1"}), &c);
-    assert!(matches!(check(&k, &policy(), &t).unwrap_err(), JwtError::Malformed(_)));
+    assert!(matches!(
+        check(&k, &policy(), &t).unwrap_err(),
+        JwtError::Malformed(_)
+    ));
 }
 
 #[test]
@@ -247,7 +309,10 @@ struct FakeAs {
 impl Introspect for FakeAs {
     fn introspect(&self, _token: &str) -> Result<Introspection, String> {
         self.calls.set(self.calls.get() + 1);
-        Ok(Introspection { active: self.active, exp: None })
+        Ok(Introspection {
+            active: self.active,
+            exp: None,
+        })
     }
 }
 
@@ -266,19 +331,34 @@ fn revoked_by_introspection_and_cached() {
     let p = policy().require_introspection();
     let t = k.sign(&k.es, "ES256", json!({"kid": "ec1"}), &good_claims());
     let ctx = VerifyContext::new(&jwks, &p, "GET");
-    assert_eq!(verify(&t, now(), &ctx).unwrap_err(), JwtError::IntrospectionRequired);
+    assert_eq!(
+        verify(&t, now(), &ctx).unwrap_err(),
+        JwtError::IntrospectionRequired
+    );
 
     let mut cache = IntrospectionCache::new(8, 60);
-    let revoked = FakeAs { active: false, calls: 0.into() };
-    assert_eq!(verify_introspected(&t, now(), &ctx, &revoked, &mut cache).unwrap_err(), JwtError::Revoked);
-    assert_eq!(verify_introspected(&t, now(), &ctx, &revoked, &mut cache).unwrap_err(), JwtError::Revoked);
+    let revoked = FakeAs {
+        active: false,
+        calls: 0.into(),
+    };
+    assert_eq!(
+        verify_introspected(&t, now(), &ctx, &revoked, &mut cache).unwrap_err(),
+        JwtError::Revoked
+    );
+    assert_eq!(
+        verify_introspected(&t, now(), &ctx, &revoked, &mut cache).unwrap_err(),
+        JwtError::Revoked
+    );
     assert_eq!(revoked.calls.get(), 1, "second answer came from the cache");
     let mut ctx2 = ctx;
     ctx2.introspection = Some(&cache);
     assert_eq!(verify(&t, now(), &ctx2).unwrap_err(), JwtError::Revoked);
 
     let mut cache = IntrospectionCache::new(8, 60);
-    let live = FakeAs { active: true, calls: 0.into() };
+    let live = FakeAs {
+        active: true,
+        calls: 0.into(),
+    };
     assert!(verify_introspected(&t, now(), &ctx, &live, &mut cache).is_ok());
     // After the TTL the server is asked again.
     let later = Timestamp::from_secs(NOW + 61);
@@ -297,13 +377,32 @@ fn introspection_cache_is_bounded_and_never_outlives_the_token() {
     let mut cache = IntrospectionCache::new(3, 600);
     let now = now();
     for i in 0..100 {
-        cache.insert(&format!("t{i}"), Introspection { active: true, exp: None }, None, now);
+        cache.insert(
+            &format!("t{i}"),
+            Introspection {
+                active: true,
+                exp: None,
+            },
+            None,
+            now,
+        );
         assert!(cache.len() <= 3);
     }
     assert_eq!(cache.get("t99", now), Some(true));
     let mut cache = IntrospectionCache::new(3, 600);
-    cache.insert("short", Introspection { active: true, exp: None }, Some(Timestamp::from_secs(NOW + 5)), now);
-    assert_eq!(cache.get("short", Timestamp::from_secs(NOW + 4)), Some(true));
+    cache.insert(
+        "short",
+        Introspection {
+            active: true,
+            exp: None,
+        },
+        Some(Timestamp::from_secs(NOW + 5)),
+        now,
+    );
+    assert_eq!(
+        cache.get("short", Timestamp::from_secs(NOW + 4)),
+        Some(true)
+    );
     assert_eq!(cache.get("short", Timestamp::from_secs(NOW + 5)), None);
 }
 
@@ -328,16 +427,31 @@ fn certificate_bound_tokens() {
     let thumb_s: &'static str = Box::leak(thumb.into_boxed_str());
     let other_s: &'static str = Box::leak(other_thumb.into_boxed_str());
     assert!(verify(&bound, now(), &ctx(Some(thumb_s))).is_ok());
-    assert_eq!(verify(&bound, now(), &ctx(Some(other_s))).unwrap_err(), JwtError::CnfMismatch);
-    assert_eq!(verify(&bound, now(), &ctx(None)).unwrap_err(), JwtError::CnfMismatch);
-    assert_eq!(verify(&unbound, now(), &ctx(Some(thumb_s))).unwrap_err(), JwtError::CnfMissing);
+    assert_eq!(
+        verify(&bound, now(), &ctx(Some(other_s))).unwrap_err(),
+        JwtError::CnfMismatch
+    );
+    assert_eq!(
+        verify(&bound, now(), &ctx(None)).unwrap_err(),
+        JwtError::CnfMismatch
+    );
+    assert_eq!(
+        verify(&unbound, now(), &ctx(Some(thumb_s))).unwrap_err(),
+        JwtError::CnfMissing
+    );
     // A bound token is checked even on routes that do not require binding.
     let lax = policy();
     let mut x = VerifyContext::new(&jwks, &lax, "GET");
     x.client_cert_x5t_s256 = Some(other_s);
-    assert_eq!(verify(&bound, now(), &x).unwrap_err(), JwtError::CnfMismatch);
+    assert_eq!(
+        verify(&bound, now(), &x).unwrap_err(),
+        JwtError::CnfMismatch
+    );
     // RFC 8705 §3.1 thumbprint of a known input (SHA-256 of "abc").
-    assert_eq!(cert_thumbprint(b"abc"), "ungWv48Bz-pBQUDeXa4iI7ADYaOWF3qctBD_YfIAFa0");
+    assert_eq!(
+        cert_thumbprint(b"abc"),
+        "ungWv48Bz-pBQUDeXa4iI7ADYaOWF3qctBD_YfIAFa0"
+    );
 }
 
 #[test]
@@ -351,34 +465,68 @@ fn tampering_and_unknown_keys() {
     let parts: Vec<&str> = t.split('.').collect();
     let o: Vec<&str> = other.split('.').collect();
     let forged = format!("{}.{}.{}", parts[0], o[1], parts[2]);
-    assert_eq!(check(&k, &policy(), &forged).unwrap_err(), JwtError::BadSignature);
+    assert_eq!(
+        check(&k, &policy(), &forged).unwrap_err(),
+        JwtError::BadSignature
+    );
     // Unknown kid: reported so the gateway can refetch the JWKS.
     let t = k.sign(&k.rsa, "RS256", json!({"kid": "rotated-2"}), &good_claims());
-    assert_eq!(check(&k, &policy(), &t).unwrap_err(), JwtError::KeyNotFound(Some("rotated-2".into())));
+    assert_eq!(
+        check(&k, &policy(), &t).unwrap_err(),
+        JwtError::KeyNotFound(Some("rotated-2".into()))
+    );
     // No kid: the single key of the family is used.
     let t = k.sign(&k.rsa, "RS256", json!({}), &good_claims());
     assert!(check(&k, &policy(), &t).is_ok());
     // An embedded jwk header is ignored; the JWKS key decides.
     let attacker = Keys::new();
-    let t = attacker.sign(&attacker.es, "ES256", json!({"kid": "ec1", "jwk": attacker.es.jwk("ec1")}), &good_claims());
-    assert_eq!(check(&k, &policy(), &t).unwrap_err(), JwtError::BadSignature);
+    let t = attacker.sign(
+        &attacker.es,
+        "ES256",
+        json!({"kid": "ec1", "jwk": attacker.es.jwk("ec1")}),
+        &good_claims(),
+    );
+    assert_eq!(
+        check(&k, &policy(), &t).unwrap_err(),
+        JwtError::BadSignature
+    );
     // Critical extensions we do not implement.
-    let t = k.sign(&k.rsa, "RS256", json!({"kid": "rsa1", "b64": false, "crit": ["b64"]}), &good_claims());
-    assert_eq!(check(&k, &policy(), &t).unwrap_err(), JwtError::UnsupportedCrit);
+    let t = k.sign(
+        &k.rsa,
+        "RS256",
+        json!({"kid": "rsa1", "b64": false, "crit": ["b64"]}),
+        &good_claims(),
+    );
+    assert_eq!(
+        check(&k, &policy(), &t).unwrap_err(),
+        JwtError::UnsupportedCrit
+    );
     // Unsupported algorithm names.
     let t = k.sign(&k.rsa, "RS256", json!({"kid": "rsa1"}), &good_claims());
     let h = b64url_encode(br#"{"alg":"ES512","kid":"rsa1"}"#);
     let p: Vec<&str> = t.split('.').collect();
     let t2 = format!("{h}.{}.{}", p[1], p[2]);
-    assert_eq!(check(&k, &policy(), &t2).unwrap_err(), JwtError::UnsupportedAlg("ES512".into()));
+    assert_eq!(
+        check(&k, &policy(), &t2).unwrap_err(),
+        JwtError::UnsupportedAlg("ES512".into())
+    );
 }
 
 #[test]
 fn explicit_typ() {
     let k = Keys::new();
     let p = policy().require_typ("at+jwt");
-    for (typ, ok) in [(json!("at+jwt"), true), (json!("application/at+JWT"), true), (json!("JWT"), false)] {
-        let t = k.sign(&k.ed, "EdDSA", json!({"kid": "ed1", "typ": typ}), &good_claims());
+    for (typ, ok) in [
+        (json!("at+jwt"), true),
+        (json!("application/at+JWT"), true),
+        (json!("JWT"), false),
+    ] {
+        let t = k.sign(
+            &k.ed,
+            "EdDSA",
+            json!({"kid": "ed1", "typ": typ}),
+            &good_claims(),
+        );
         assert_eq!(check(&k, &p, &t).is_ok(), ok, "{typ}");
     }
     let t = k.sign(&k.ed, "EdDSA", json!({"kid": "ed1"}), &good_claims());
@@ -391,13 +539,20 @@ fn jwks_checks_key_types_and_skips_bad_keys() {
     let mut v = k.jwk_values();
     v.push(json!({"kty":"EC","kid":"p521","crv":"P-521","x":"AA","y":"AA"}));
     v.push(json!({"kty":"RSA","kid":"tiny","n":"AQAB","e":"AQAB"}));
-    v.push(json!({"kty":"RSA","kid":"mislabelled","alg":"ES256","n":k.rsa.jwk("x")["n"],"e":"AQAB"}));
+    v.push(
+        json!({"kty":"RSA","kid":"mislabelled","alg":"ES256","n":k.rsa.jwk("x")["n"],"e":"AQAB"}),
+    );
     let mut enc = k.rsa.jwk("enc1");
     enc["use"] = json!("enc");
     v.push(enc);
-    let jwks = linkwell_jwt::Jwks::from_json(&serde_json::to_vec(&json!({"keys": v})).unwrap()).unwrap();
+    let jwks =
+        linkwell_jwt::Jwks::from_json(&serde_json::to_vec(&json!({"keys": v})).unwrap()).unwrap();
     assert_eq!(jwks.keys().len(), 5);
-    let skipped: Vec<_> = jwks.skipped().iter().map(|(kid, _)| kid.clone().unwrap()).collect();
+    let skipped: Vec<_> = jwks
+        .skipped()
+        .iter()
+        .map(|(kid, _)| kid.clone().unwrap())
+        .collect();
     assert_eq!(skipped, ["p521", "tiny", "mislabelled"]);
     let p = policy();
     let t = k.sign(&k.rsa, "RS256", json!({"kid": "enc1"}), &good_claims());
@@ -412,8 +567,18 @@ fn jwks_checks_key_types_and_skips_bad_keys() {
     // A short HMAC secret is refused for the algorithm (RFC 7518 §3.2).
     let short = json!({"keys":[{"kty":"oct","kid":"s","k":b64url_encode(b"short")}]});
     let jwks = linkwell_jwt::Jwks::from_json(&serde_json::to_vec(&short).unwrap()).unwrap();
-    let t = k.sign(&common::Signer::Hs(b"short".to_vec()), "HS256", json!({"kid": "s"}), &good_claims());
-    let hp = Policy::new(AlgSet::of(&[Alg::HS256]), &["https://idp.bank.example"], &["accounts-api"]).unwrap();
+    let t = k.sign(
+        &common::Signer::Hs(b"short".to_vec()),
+        "HS256",
+        json!({"kid": "s"}),
+        &good_claims(),
+    );
+    let hp = Policy::new(
+        AlgSet::of(&[Alg::HS256]),
+        &["https://idp.bank.example"],
+        &["accounts-api"],
+    )
+    .unwrap();
     assert_eq!(
         verify(&t, now(), &VerifyContext::new(&jwks, &hp, "GET")).unwrap_err(),
         JwtError::KeyTooWeak(Some("s".into()))
@@ -426,7 +591,10 @@ fn size_and_depth_bounds() {
     let mut c = good_claims();
     c["pad"] = json!("x".repeat(20_000));
     let t = k.sign(&k.ed, "EdDSA", json!({"kid": "ed1"}), &c);
-    assert_eq!(check(&k, &policy(), &t).unwrap_err(), JwtError::TooLarge { max: 16 * 1024 });
+    assert_eq!(
+        check(&k, &policy(), &t).unwrap_err(),
+        JwtError::TooLarge { max: 16 * 1024 }
+    );
     let mut deep = json!(1);
     for _ in 0..40 {
         deep = json!([deep]);
@@ -434,12 +602,24 @@ fn size_and_depth_bounds() {
     let mut c = good_claims();
     c["deep"] = deep;
     let t = k.sign(&k.ed, "EdDSA", json!({"kid": "ed1"}), &c);
-    assert_eq!(check(&k, &policy(), &t).unwrap_err(), JwtError::Malformed("JSON nested too deep"));
+    assert_eq!(
+        check(&k, &policy(), &t).unwrap_err(),
+        JwtError::Malformed("JSON nested too deep")
+    );
 }
 
 #[test]
 fn policy_cannot_be_empty() {
-    assert_eq!(Policy::new(AlgSet::empty(), &["i"], &["a"]).unwrap_err(), PolicyError::NoAlgorithms);
-    assert_eq!(Policy::new(asym(), &[], &["a"]).unwrap_err(), PolicyError::NoIssuer);
-    assert_eq!(Policy::new(asym(), &["i"], &[]).unwrap_err(), PolicyError::NoAudience);
+    assert_eq!(
+        Policy::new(AlgSet::empty(), &["i"], &["a"]).unwrap_err(),
+        PolicyError::NoAlgorithms
+    );
+    assert_eq!(
+        Policy::new(asym(), &[], &["a"]).unwrap_err(),
+        PolicyError::NoIssuer
+    );
+    assert_eq!(
+        Policy::new(asym(), &["i"], &[]).unwrap_err(),
+        PolicyError::NoAudience
+    );
 }

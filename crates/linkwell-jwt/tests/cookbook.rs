@@ -53,17 +53,30 @@ fn cookbook_compact_jws() {
             }
             _ => compact.to_owned(),
         };
-        let got = verify_compact(&token, &jwks, AlgSet::of(&[alg])).unwrap_or_else(|e| panic!("{rel}: {e}"));
-        assert_eq!(got.payload, doc["input"]["payload"].as_str().unwrap().as_bytes(), "{rel}");
+        let got = verify_compact(&token, &jwks, AlgSet::of(&[alg]))
+            .unwrap_or_else(|e| panic!("{rel}: {e}"));
+        assert_eq!(
+            got.payload,
+            doc["input"]["payload"].as_str().unwrap().as_bytes(),
+            "{rel}"
+        );
 
         // One flipped bit in the signature's first byte.
         let (head, sig) = token.rsplit_once('.').unwrap();
         let mut bytes = sig.as_bytes().to_vec();
         bytes[0] = if bytes[0] == b'A' { b'B' } else { b'A' };
         let bad = format!("{head}.{}", String::from_utf8(bytes).unwrap());
-        assert_eq!(verify_compact(&bad, &jwks, AlgSet::of(&[alg])).unwrap_err(), JwtError::BadSignature, "{rel}");
+        assert_eq!(
+            verify_compact(&bad, &jwks, AlgSet::of(&[alg])).unwrap_err(),
+            JwtError::BadSignature,
+            "{rel}"
+        );
         // And the same token is refused when the route does not allow its alg.
-        let other = if alg == Alg::EdDSA { Alg::ES256 } else { Alg::EdDSA };
+        let other = if alg == Alg::EdDSA {
+            Alg::ES256
+        } else {
+            Alg::EdDSA
+        };
         assert!(matches!(
             verify_compact(&token, &jwks, AlgSet::of(&[other])).unwrap_err(),
             JwtError::AlgNotAllowed(_)

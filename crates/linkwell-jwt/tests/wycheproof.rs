@@ -14,12 +14,30 @@ use serde_json::Value;
 
 /// Vectors where we knowingly disagree with the file, by tcId.
 const DEVIATIONS: &[(u64, &str)] = &[
-    (346, "valid in file, refused: key says alg PS256, token says PS384; a key with `alg` is used for that algorithm only (RFC 8725 §3.1)"),
-    (350, "valid in file, refused: same PS256 key / PS384 token as 346"),
-    (372, "valid in file, refused: '?' inside the header's base64url; RFC 7515 §2 allows no characters outside the alphabet"),
-    (373, "valid in file, refused: '?' inside the payload's base64url (as 372)"),
-    (367, "invalid in file, accepted: byte-identical to tcId 357, which the file marks valid (upstream padding was lost in this copy)"),
-    (370, "invalid in file, accepted: byte-identical to tcId 357 (as 367)"),
+    (
+        346,
+        "valid in file, refused: key says alg PS256, token says PS384; a key with `alg` is used for that algorithm only (RFC 8725 §3.1)",
+    ),
+    (
+        350,
+        "valid in file, refused: same PS256 key / PS384 token as 346",
+    ),
+    (
+        372,
+        "valid in file, refused: '?' inside the header's base64url; RFC 7515 §2 allows no characters outside the alphabet",
+    ),
+    (
+        373,
+        "valid in file, refused: '?' inside the payload's base64url (as 372)",
+    ),
+    (
+        367,
+        "invalid in file, accepted: byte-identical to tcId 357, which the file marks valid (upstream padding was lost in this copy)",
+    ),
+    (
+        370,
+        "invalid in file, accepted: byte-identical to tcId 357 (as 367)",
+    ),
 ];
 
 #[test]
@@ -35,18 +53,25 @@ fn wycheproof_json_web_signature() {
     let mut failures = Vec::new();
     let mut reasons: BTreeMap<String, u32> = BTreeMap::new();
     for group in doc["testGroups"].as_array().unwrap() {
-        let key = group.get("public").filter(|k| !k.is_null()).unwrap_or(&group["private"]);
+        let key = group
+            .get("public")
+            .filter(|k| !k.is_null())
+            .unwrap_or(&group["private"]);
         let jwks = match Jwk::from_json_value(key) {
             Ok(k) => Some(Jwks::from_keys([k])),
             Err(SkipReason::UnsupportedCurve(c)) => {
-                *unsupported.entry(format!("curve {c}: ring has no P-521 (ES512)")).or_default() +=
-                    group["tests"].as_array().unwrap().len() as u32;
+                *unsupported
+                    .entry(format!("curve {c}: ring has no P-521 (ES512)"))
+                    .or_default() += group["tests"].as_array().unwrap().len() as u32;
                 total += group["tests"].as_array().unwrap().len();
                 continue;
             }
             Err(SkipReason::UnsupportedAlg(a)) => {
-                *unsupported.entry(format!("key alg {a} (P-521 key): ring has no P-521 (ES512)")).or_default() +=
-                    group["tests"].as_array().unwrap().len() as u32;
+                *unsupported
+                    .entry(format!(
+                        "key alg {a} (P-521 key): ring has no P-521 (ES512)"
+                    ))
+                    .or_default() += group["tests"].as_array().unwrap().len() as u32;
                 total += group["tests"].as_array().unwrap().len();
                 continue;
             }
@@ -57,7 +82,10 @@ fn wycheproof_json_web_signature() {
             total += 1;
             let id = t["tcId"].as_u64().unwrap();
             let expect_valid = t["result"] == "valid";
-            let jws = t["jws"].as_str().map(str::to_owned).unwrap_or_else(|| t["jws"].to_string());
+            let jws = t["jws"]
+                .as_str()
+                .map(str::to_owned)
+                .unwrap_or_else(|| t["jws"].to_string());
             let got = verify_compact(&jws, &jwks, all);
             if let Err(e) = &got {
                 let name = format!("{e:?}");

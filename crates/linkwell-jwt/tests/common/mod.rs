@@ -32,7 +32,8 @@ impl Keys {
         let rng = SystemRandom::new();
         let rsa = RsaKeyPair::from_der(RSA_DER).unwrap();
         let es_pk8 =
-            EcdsaKeyPair::generate_pkcs8(&signature::ECDSA_P256_SHA256_FIXED_SIGNING, &rng).unwrap();
+            EcdsaKeyPair::generate_pkcs8(&signature::ECDSA_P256_SHA256_FIXED_SIGNING, &rng)
+                .unwrap();
         let es = EcdsaKeyPair::from_pkcs8(
             &signature::ECDSA_P256_SHA256_FIXED_SIGNING,
             es_pk8.as_ref(),
@@ -129,7 +130,9 @@ impl Signer {
                     "HS512" => ring::hmac::HMAC_SHA512,
                     _ => ring::hmac::HMAC_SHA256,
                 };
-                ring::hmac::sign(&ring::hmac::Key::new(a, s), msg).as_ref().to_vec()
+                ring::hmac::sign(&ring::hmac::Key::new(a, s), msg)
+                    .as_ref()
+                    .to_vec()
             }
         }
     }
@@ -154,7 +157,11 @@ pub fn good_claims() -> Value {
 /// A file under `../shared/data/` (relative to the repo root), or `None` with
 /// a printed reason when absent. Under `CI=true` absence fails the test.
 pub fn shared_data(rel: &str) -> Option<std::path::PathBuf> {
-    let p = std::path::Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/data/")).join(rel);
+    let p = std::path::Path::new(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../../shared/data/"
+    ))
+    .join(rel);
     if p.exists() {
         return Some(p);
     }
