@@ -253,8 +253,9 @@ impl Jwks {
             if k.material.family() == family {
                 if matching.is_some() {
                     ambiguous = true;
+                } else {
+                    matching = Some(k);
                 }
-                matching = Some(k);
             }
         }
         match (matching, first_any) {

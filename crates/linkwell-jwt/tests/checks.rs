@@ -623,3 +623,24 @@ fn policy_cannot_be_empty() {
         PolicyError::NoAudience
     );
 }
+
+#[test]
+fn duplicate_members_take_the_last_value() {
+    let k = Keys::new();
+    let h = b64url_encode(br#"{"alg":"none","kid":"ec1","alg":"ES256"}"#);
+    let claims = format!(
+        r#"{{"iss":"https://evil.example","iss":"https://idp.bank.example","aud":"accounts-api","exp":{},"scope":"accounts:read"}}"#,
+        NOW + 60
+    );
+    let input = format!("{h}.{}", b64url_encode(claims.as_bytes()));
+    let sig = k.es.sign_raw("ES256", input.as_bytes(), &k.rng);
+    let t = format!("{input}.{}", b64url_encode(&sig));
+    let c = check(&k, &policy(), &t).unwrap();
+    assert_eq!(c.iss.as_deref(), Some("https://idp.bank.example"));
+    // And the other order is refused on the same grounds.
+    let h = b64url_encode(br#"{"alg":"ES256","kid":"ec1","alg":"none"}"#);
+    let input = format!("{h}.{}", b64url_encode(claims.as_bytes()));
+    let sig = k.es.sign_raw("ES256", input.as_bytes(), &k.rng);
+    let t = format!("{input}.{}", b64url_encode(&sig));
+    assert_eq!(check(&k, &policy(), &t).unwrap_err(), JwtError::AlgNone);
+}
