@@ -7,6 +7,7 @@
 //! is verified (an off-curve point fails every signature). Private members
 //! (`d`, `p`, ...) are never read.
 
+use linkwell_core::Timestamp;
 use serde_json::{Map, Value};
 
 use crate::alg::{Alg, KeyFamily, truncate};
@@ -264,6 +265,36 @@ impl Jwks {
             (None, Some(_)) if kid.is_some() => Lookup::WrongFamily,
             _ => Lookup::NotFound,
         }
+    }
+}
+
+/// When to refetch the JWKS after [`crate::JwtError::KeyNotFound`]. Unknown
+/// `kid`s are attacker-chosen, so refetching on each would let anyone make the
+/// gateway hammer the issuer; one gate per issuer allows one fetch per
+/// interval whatever the kids. Time comes from the caller.
+#[derive(Debug, Clone)]
+pub struct RefetchGate {
+    min_interval_micros: i64,
+    last: Option<Timestamp>,
+}
+
+impl RefetchGate {
+    pub fn new(min_interval_secs: u32) -> RefetchGate {
+        RefetchGate {
+            min_interval_micros: i64::from(min_interval_secs) * Timestamp::MICROS_PER_SEC,
+            last: None,
+        }
+    }
+
+    /// True when a refetch may start now (and records it).
+    pub fn try_acquire(&mut self, now: Timestamp) -> bool {
+        if let Some(last) = self.last
+            && now.0 < last.0.saturating_add(self.min_interval_micros)
+        {
+            return false;
+        }
+        self.last = Some(now);
+        true
     }
 }
 

@@ -2,8 +2,9 @@
 //!
 //! Pure logic: the JWKS arrives as bytes, time as an argument, introspection
 //! through a trait the gateway implements. Fetching (HTTPS, file watch,
-//! refetch on unknown `kid` with a rate limit) belongs to the gateway; this
-//! crate reports [`JwtError::KeyNotFound`] so it knows when to refetch.
+//! refetch on unknown `kid`) belongs to the gateway; this crate reports
+//! [`JwtError::KeyNotFound`] so it knows when to refetch, and [`RefetchGate`]
+//! rate-limits those refetches.
 //!
 //! Crypto backend: `ring` (RSA PKCS#1 v1.5 and PSS, ECDSA P-256/P-384 with
 //! fixed-size JOSE signatures, Ed25519, HMAC with constant-time compare). One
@@ -26,7 +27,7 @@ pub use alg::{Alg, AlgSet, KeyFamily};
 pub use b64::encode as b64url_encode;
 pub use claims::Claims;
 pub use error::{JwksError, JwtError, PolicyError};
-pub use jwk::{Jwk, Jwks, MAX_JWKS_BYTES, MAX_KEYS, SkipReason};
+pub use jwk::{Jwk, Jwks, MAX_JWKS_BYTES, MAX_KEYS, RefetchGate, SkipReason};
 pub use jws::{MAX_JSON_DEPTH, MAX_TOKEN_BYTES, VerifiedJws, verify_compact};
 pub use policy::{MAX_LEEWAY_SECS, Policy};
 pub use revocation::{DenyList, Introspect, Introspection, IntrospectionCache};

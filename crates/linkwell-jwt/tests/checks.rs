@@ -644,3 +644,72 @@ fn duplicate_members_take_the_last_value() {
     let t = format!("{input}.{}", b64url_encode(&sig));
     assert_eq!(check(&k, &policy(), &t).unwrap_err(), JwtError::AlgNone);
 }
+
+#[test]
+fn every_supported_alg_round_trips_and_curves_do_not_mix() {
+    use ring::signature::{ECDSA_P384_SHA384_FIXED_SIGNING, EcdsaKeyPair};
+    let k = Keys::new();
+    let pk8 = EcdsaKeyPair::generate_pkcs8(&ECDSA_P384_SHA384_FIXED_SIGNING, &k.rng).unwrap();
+    let p384 = common::Signer::Es256(
+        EcdsaKeyPair::from_pkcs8(&ECDSA_P384_SHA384_FIXED_SIGNING, pk8.as_ref(), &k.rng).unwrap(),
+    );
+    let pt = match &p384 {
+        common::Signer::Es256(kp) => ring::signature::KeyPair::public_key(kp).as_ref().to_vec(),
+        _ => unreachable!(),
+    };
+    let p384_jwk = json!({"kty":"EC","kid":"ec384","crv":"P-384","x":b64url_encode(&pt[1..49]),"y":b64url_encode(&pt[49..97])});
+    let mut keys = k.jwk_values();
+    keys.push(p384_jwk);
+    let jwks =
+        linkwell_jwt::Jwks::from_json(&serde_json::to_vec(&json!({ "keys": keys })).unwrap())
+            .unwrap();
+    let all = AlgSet::of(&Alg::ALL);
+    for alg in Alg::ALL {
+        let (signer, kid) = match alg {
+            Alg::HS256 | Alg::HS384 | Alg::HS512 => (&k.hs, "hs1"),
+            Alg::ES256 => (&k.es, "ec1"),
+            Alg::ES384 => (&p384, "ec384"),
+            Alg::EdDSA => (&k.ed, "ed1"),
+            _ => (&k.rsa, "rsa1"),
+        };
+        let t = k.sign(signer, alg.name(), json!({"kid": kid}), &good_claims());
+        let got =
+            linkwell_jwt::verify_compact(&t, &jwks, all).unwrap_or_else(|e| panic!("{alg}: {e}"));
+        assert_eq!(got.alg, alg);
+        // Only the named algorithm is allowed: every other one is refused.
+        let only_other = AlgSet::of(
+            &Alg::ALL
+                .into_iter()
+                .filter(|a| *a != alg)
+                .collect::<Vec<_>>(),
+        );
+        assert_eq!(
+            linkwell_jwt::verify_compact(&t, &jwks, only_other).unwrap_err(),
+            JwtError::AlgNotAllowed(alg.name())
+        );
+    }
+    // An ES256 token naming the P-384 key, and an ES384 one naming the P-256 key.
+    let t = k.sign(&k.es, "ES256", json!({"kid": "ec384"}), &good_claims());
+    assert!(matches!(
+        linkwell_jwt::verify_compact(&t, &jwks, all).unwrap_err(),
+        JwtError::KeyAlgMismatch { .. }
+    ));
+    let t = k.sign(&p384, "ES384", json!({"kid": "ec1"}), &good_claims());
+    assert!(matches!(
+        linkwell_jwt::verify_compact(&t, &jwks, all).unwrap_err(),
+        JwtError::KeyAlgMismatch { .. }
+    ));
+}
+
+#[test]
+fn jwks_refetch_is_rate_limited() {
+    let mut gate = linkwell_jwt::RefetchGate::new(30);
+    let t = |s| Timestamp::from_secs(NOW + s);
+    assert!(gate.try_acquire(t(0)));
+    assert!(!gate.try_acquire(t(1)));
+    assert!(!gate.try_acquire(t(29)));
+    assert!(gate.try_acquire(t(30)));
+    assert!(!gate.try_acquire(t(31)));
+    // A clock step backwards does not unlock it early.
+    assert!(!gate.try_acquire(t(-100)));
+}

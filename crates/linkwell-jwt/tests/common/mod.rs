@@ -10,7 +10,7 @@ use ring::signature::{self, EcdsaKeyPair, Ed25519KeyPair, KeyPair, RsaKeyPair};
 use serde_json::{Value, json};
 
 pub const RSA_DER: &[u8] = include_bytes!("../keys/rsa2048.der");
-pub const HS_SECRET: &[u8] = b"0123456789abcdef0123456789abcdef-hs-test-secret!";
+pub const HS_SECRET: &[u8] = b"0123456789abcdef0123456789abcdef-hs-test-secret-64-bytes-long!!!";
 
 pub enum Signer {
     Rsa(RsaKeyPair),
