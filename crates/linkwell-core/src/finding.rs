@@ -233,11 +233,7 @@ impl Evidence {
         const MAX_EXCERPTS: usize = 5;
         const MAX_LEN: usize = 200;
         if self.excerpts.len() < MAX_EXCERPTS {
-            let mut end = s.len().min(MAX_LEN);
-            while !s.is_char_boundary(end) {
-                end -= 1;
-            }
-            let e = s[..end].to_string();
+            let e = s[..s.floor_char_boundary(MAX_LEN)].to_string();
             if !self.excerpts.contains(&e) {
                 self.excerpts.push(e);
             }

@@ -49,11 +49,7 @@ pub(crate) fn excerpt(s: &str) -> String {
     if s.len() <= MAX_EXCERPT {
         return s.to_string();
     }
-    let mut end = MAX_EXCERPT;
-    while !s.is_char_boundary(end) {
-        end -= 1;
-    }
-    format!("{}…", &s[..end])
+    format!("{}…", &s[..s.floor_char_boundary(MAX_EXCERPT)])
 }
 
 /// Maps a serde_json failure to the variant a user can act on.

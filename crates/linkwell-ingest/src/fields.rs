@@ -436,10 +436,7 @@ pub(crate) fn bound_body(s: Cow<'_, str>) -> Cow<'_, str> {
     if s.len() <= MAX_BODY_SAMPLE {
         return s;
     }
-    let mut end = MAX_BODY_SAMPLE;
-    while !s.is_char_boundary(end) {
-        end -= 1;
-    }
+    let end = s.floor_char_boundary(MAX_BODY_SAMPLE);
     cut(s, end)
 }
 

@@ -14,14 +14,7 @@ pub(crate) const MAX_PARAMS_PER_CALL: usize = 64;
 
 /// The first `max` bytes of `s`, cut at a character boundary.
 pub(crate) fn prefix(s: &str, max: usize) -> &str {
-    if s.len() <= max {
-        return s;
-    }
-    let mut cut = max;
-    while !s.is_char_boundary(cut) {
-        cut -= 1;
-    }
-    &s[..cut]
+    &s[..s.floor_char_boundary(max)]
 }
 
 /// What a body sample is, for parameter extraction.

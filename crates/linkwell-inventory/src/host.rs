@@ -79,11 +79,7 @@ pub(crate) fn normalize_into(host: &str, out: &mut String) {
         None => {}
     }
     if out.len() > MAX_HOST_LEN {
-        let mut cut = MAX_HOST_LEN;
-        while !out.is_char_boundary(cut) {
-            cut -= 1;
-        }
-        out.truncate(cut);
+        out.truncate(out.floor_char_boundary(MAX_HOST_LEN));
     }
 }
 

@@ -56,14 +56,7 @@ pub struct CallRow {
 
 /// Cuts `s` to at most `max` bytes on a character boundary.
 fn clip(s: &str, max: usize) -> String {
-    if s.len() <= max {
-        return s.to_owned();
-    }
-    let mut end = max;
-    while !s.is_char_boundary(end) {
-        end -= 1;
-    }
-    s[..end].to_owned()
+    s[..s.floor_char_boundary(max)].to_owned()
 }
 
 impl CallRow {

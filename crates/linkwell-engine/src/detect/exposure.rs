@@ -276,14 +276,7 @@ fn masked(v: &str) -> bool {
 
 /// The first `max` bytes of `s`, cut at a character boundary.
 fn prefix(s: &str, max: usize) -> &str {
-    if s.len() <= max {
-        return s;
-    }
-    let mut cut = max;
-    while !s.is_char_boundary(cut) {
-        cut -= 1;
-    }
-    &s[..cut]
+    &s[..s.floor_char_boundary(max)]
 }
 
 #[cfg(test)]

@@ -263,11 +263,7 @@ fn by_path(ep: &EndpointKey, paths: &[String]) -> Known {
 const BODY_PREFIX: usize = 4096;
 
 fn prefix(s: &str, n: usize) -> &str {
-    let mut end = s.len().min(n);
-    while !s.is_char_boundary(end) {
-        end -= 1;
-    }
-    &s[..end]
+    &s[..s.floor_char_boundary(n)]
 }
 
 /// A login request's body names a password or an OAuth grant; a password
