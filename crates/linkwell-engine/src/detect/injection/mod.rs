@@ -486,3 +486,14 @@ impl Detector for Injection {
 
 #[cfg(test)]
 mod tests;
+
+/// Analyser tests: every attack in `cases` must wake the trigger pass for
+/// `class` (or the analyser would never run on it) and be caught by
+/// `detect`.
+#[cfg(test)]
+fn assert_caught(class: InjectionClass, cases: &[&str], detect: impl Fn(&str) -> bool) {
+    for a in cases {
+        assert!(triggers::scan(a).class(class), "trigger set misses {a:?}");
+        assert!(detect(a), "missed {a:?}");
+    }
+}

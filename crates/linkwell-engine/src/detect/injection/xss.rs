@@ -245,37 +245,35 @@ mod tests {
 
     #[test]
     fn attacks() {
-        for a in [
-            "<script>alert(1)</script>",
-            "<ScRiPt src=//evil.example/x.js>",
-            "\"><img src=x onerror=alert(1)>",
-            "<svg/onload=alert(1)>",
-            "<body onload!#$%&()*~+-_.,:;?@[/|\\]^`=alert(\"x\")>",
-            "javascript:alert(document.cookie)",
-            "java\tscript:alert(1)",
-            "<a href=\"jav&#x09;ascript:alert(1)\">x</a>"
-                .replace("&#x09;", "\t")
-                .as_str(),
-            "\";alert('xss');//",
-            "'-prompt(1)-'",
-            "<iframe src=data:text/html,x>",
-            "<div style=\"width:expression(alert(1))\">",
-            "<xml id=x><x><c><![cdata[<img src=\"javas]]>",
-            "<t:set attributename=\"innerhtml\" to=\"x\">",
-            "<div style=\"behavior: url(x.htc);\">",
-            "<img src=\"mocha:[code]\">",
-            "(![]+[])[+!+[]]",
-            "<v:vmlframe src=\"foo.com/sup.fml\"/>",
-            "<p style=\"background:url(javascript:alert(1))\">",
-            "<div datafld=\"b\" dataformatas=\"html\" src=\"#x\"></div>",
-            "<object classid=clsid:ae24fdae><param name=url value=javascript:alert(1)></object>",
-        ] {
-            assert!(
-                super::super::triggers::scan(a).class(super::super::InjectionClass::Xss),
-                "trigger set misses {a:?}"
-            );
-            assert!(detect(a).is_some(), "missed {a}");
-        }
+        super::super::assert_caught(
+            super::super::InjectionClass::Xss,
+            &[
+                "<script>alert(1)</script>",
+                "<ScRiPt src=//evil.example/x.js>",
+                "\"><img src=x onerror=alert(1)>",
+                "<svg/onload=alert(1)>",
+                "<body onload!#$%&()*~+-_.,:;?@[/|\\]^`=alert(\"x\")>",
+                "javascript:alert(document.cookie)",
+                "java\tscript:alert(1)",
+                "<a href=\"jav&#x09;ascript:alert(1)\">x</a>"
+                    .replace("&#x09;", "\t")
+                    .as_str(),
+                "\";alert('xss');//",
+                "'-prompt(1)-'",
+                "<iframe src=data:text/html,x>",
+                "<div style=\"width:expression(alert(1))\">",
+                "<xml id=x><x><c><![cdata[<img src=\"javas]]>",
+                "<t:set attributename=\"innerhtml\" to=\"x\">",
+                "<div style=\"behavior: url(x.htc);\">",
+                "<img src=\"mocha:[code]\">",
+                "(![]+[])[+!+[]]",
+                "<v:vmlframe src=\"foo.com/sup.fml\"/>",
+                "<p style=\"background:url(javascript:alert(1))\">",
+                "<div datafld=\"b\" dataformatas=\"html\" src=\"#x\"></div>",
+                "<object classid=clsid:ae24fdae><param name=url value=javascript:alert(1)></object>",
+            ],
+            |a| detect(a).is_some(),
+        );
     }
 
     #[test]
