@@ -157,6 +157,11 @@ pub(crate) struct ScanArgs {
     /// How many findings the terminal summary lists.
     #[arg(long, default_value_t = 15, value_name = "N")]
     pub(crate) top: usize,
+    /// Record every call with its verdict in the tamper-evident audit trail
+    /// in DIR (created with a signing key on first use; check it with
+    /// `linkwell audit verify DIR`).
+    #[arg(long, value_name = "DIR")]
+    pub(crate) audit: Option<PathBuf>,
     /// Score the findings against a simulator's ground truth (`linkwell
     /// simulate --labels FILE`): recall of attacking clients per attack
     /// class and the share of benign clients flagged.

@@ -205,3 +205,49 @@ fn verify_of_a_missing_directory_is_an_error() {
     assert_eq!(out.status.code(), Some(2));
     assert!(text(&out.stderr).contains("is not a directory"));
 }
+
+#[test]
+fn scan_records_every_call_in_a_verifiable_trail() {
+    let t = tempfile::tempdir().unwrap();
+    let log = t.path().join("day.json");
+    let dir = t.path().join("audit");
+    let out = linkwell(&[
+        "simulate",
+        "--calls",
+        "3000",
+        "--out",
+        log.to_str().unwrap(),
+    ]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let out = linkwell(&[
+        "scan",
+        log.to_str().unwrap(),
+        "--quiet",
+        "--json",
+        "-",
+        "--audit",
+        dir.to_str().unwrap(),
+    ]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let scan: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let calls = scan["summary"]["calls"].as_u64().unwrap();
+    assert!(calls > 2_500, "{calls}");
+    let out = linkwell(&["audit", "verify", dir.to_str().unwrap(), "--json"]);
+    assert!(
+        out.status.success(),
+        "{}{}",
+        text(&out.stdout),
+        text(&out.stderr)
+    );
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    // One record per call (the writer may add its own admin records).
+    let records = report["records"].as_u64().unwrap();
+    assert!(
+        records >= calls,
+        "{records} records for {calls} calls: {report}"
+    );
+    assert!(
+        records <= calls + 4,
+        "{records} records for {calls} calls: {report}"
+    );
+}

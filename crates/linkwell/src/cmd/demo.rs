@@ -52,6 +52,7 @@ pub(crate) fn run(a: &crate::cli::DemoArgs) -> anyhow::Result<ExitCode> {
         quiet: false,
         top: 12,
         labels: Some(labels),
+        audit: None,
     };
     let code = super::scan::run(&args)?;
     let json = std::fs::read(dir.join("scan.json"))?;

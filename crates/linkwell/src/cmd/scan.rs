@@ -3,6 +3,7 @@
 use std::process::ExitCode;
 
 use anyhow::Context;
+use linkwell_audit::{AuditConfig, AuditEvent, AuditLog, CallAudit};
 use linkwell_core::{CallRecord, EndpointKey, Severity, Verdict};
 use linkwell_scan::{CallSink, ScanOptions, ScanOutput};
 use linkwell_store::{CallRow, CallWriter, Store};
@@ -38,6 +39,7 @@ impl CallSink for StoreSink {
 /// verdict collector.
 struct Tee<'s> {
     store: Option<&'s mut StoreSink>,
+    audit: Option<&'s AuditLog>,
     verdicts: Option<linkwell_simulate::Verdicts>,
 }
 
@@ -50,6 +52,14 @@ impl CallSink for Tee<'_> {
     ) -> Result<(), String> {
         if let Some(v) = self.verdicts.as_mut() {
             v.record(call, verdict);
+        }
+        if let Some(log) = self.audit {
+            log.append(&AuditEvent::Call(CallAudit::new(
+                call,
+                Some(endpoint),
+                verdict,
+            )))
+            .map_err(|e| format!("audit trail: {e}"))?;
         }
         match self.store.as_deref_mut() {
             Some(s) => s.call(call, endpoint, verdict),
@@ -93,13 +103,21 @@ pub(crate) fn run(a: &ScanArgs) -> anyhow::Result<ExitCode> {
         }
         None => None,
     };
+    let audit = match &a.audit {
+        Some(dir) => Some(
+            AuditLog::open(dir, AuditConfig::default())
+                .with_context(|| format!("cannot open the audit trail in {}", dir.display()))?,
+        ),
+        None => None,
+    };
     let mut tee = Tee {
         store: sink.as_mut(),
+        audit: audit.as_ref(),
         verdicts: truth
             .as_ref()
             .map(|_| linkwell_simulate::Verdicts::default()),
     };
-    let teeing = tee.store.is_some() || tee.verdicts.is_some();
+    let teeing = tee.store.is_some() || tee.audit.is_some() || tee.verdicts.is_some();
     let result = linkwell_scan::scan(
         &inputs,
         ScanOptions {
@@ -111,6 +129,9 @@ pub(crate) fn run(a: &ScanArgs) -> anyhow::Result<ExitCode> {
         &cfg,
     );
     let verdicts = tee.verdicts.take();
+    if let Some(log) = audit {
+        log.close().context("cannot close the audit trail")?;
+    }
     bar.clear();
     let out = result?;
     if let (Some(s), Some(id), Some(sink)) = (store.as_mut(), scan_id, sink) {
