@@ -107,6 +107,23 @@ mod tests {
         c
     }
 
+    /// Alice reads her account from `ip`, `secs` into the test.
+    fn alice_calls(
+        h: &mut Harness,
+        d: &mut ImpossibleTravel,
+        ip: &str,
+        secs: i64,
+        out: &mut Vec<Finding>,
+    ) {
+        let k = key("GET", "/v1/accounts/{id}");
+        h.run(
+            d,
+            &as_alice(call(ip, Method::Get, "/v1/accounts/1", 200, secs)),
+            &k,
+            out,
+        );
+    }
+
     fn at(h: &mut Harness, city: &str, country: &str, lat: f64, lon: f64, radius: u16) {
         h.enrich.city = Some(Arc::from(city));
         h.enrich.country = Country::parse(country);
@@ -118,21 +135,10 @@ mod tests {
         let mut h = Harness::default();
         let mut d = ImpossibleTravel::new(&EngineConfig::default());
         let mut out = vec![];
-        let k = key("GET", "/v1/accounts/{id}");
         at(&mut h, "Berlin", "DE", 52.52, 13.405, 20);
-        h.run(
-            &mut d,
-            &as_alice(call("81.2.69.1", Method::Get, "/v1/accounts/1", 200, 0)),
-            &k,
-            &mut out,
-        );
+        alice_calls(&mut h, &mut d, "81.2.69.1", 0, &mut out);
         at(&mut h, "Sydney", "AU", -33.87, 151.21, 20);
-        h.run(
-            &mut d,
-            &as_alice(call("1.120.0.1", Method::Get, "/v1/accounts/1", 200, 600)),
-            &k,
-            &mut out,
-        );
+        alice_calls(&mut h, &mut d, "1.120.0.1", 600, &mut out);
         assert_eq!(out.len(), 1, "{out:?}");
         let f = &out[0];
         assert_eq!(f.owasp, Owasp::Api2);
@@ -144,12 +150,7 @@ mod tests {
         assert!(f.evidence.get("speed_kmh").is_some_and(|v| v > 90_000));
         // Flying back and forth: still one finding per hour.
         at(&mut h, "Berlin", "DE", 52.52, 13.405, 20);
-        h.run(
-            &mut d,
-            &as_alice(call("81.2.69.1", Method::Get, "/v1/accounts/1", 200, 700)),
-            &k,
-            &mut out,
-        );
+        alice_calls(&mut h, &mut d, "81.2.69.1", 700, &mut out);
         assert_eq!(out.len(), 1);
     }
 
@@ -161,19 +162,9 @@ mod tests {
         let k = key("GET", "/v1/accounts/{id}");
         // Berlin → Potsdam within a minute: a mobile network hop.
         at(&mut h, "Berlin", "DE", 52.52, 13.405, 20);
-        h.run(
-            &mut d,
-            &as_alice(call("81.2.69.1", Method::Get, "/v1/accounts/1", 200, 0)),
-            &k,
-            &mut out,
-        );
+        alice_calls(&mut h, &mut d, "81.2.69.1", 0, &mut out);
         at(&mut h, "Potsdam", "DE", 52.39, 13.06, 20);
-        h.run(
-            &mut d,
-            &as_alice(call("81.2.69.3", Method::Get, "/v1/accounts/1", 200, 30)),
-            &k,
-            &mut out,
-        );
+        alice_calls(&mut h, &mut d, "81.2.69.3", 30, &mut out);
         // Potsdam → London in 3 hours: a flight.
         at(&mut h, "London", "GB", 51.5, -0.12, 20);
         h.run(
