@@ -27,6 +27,17 @@ fn run_with_stdin(args: &[&str], stdin: &[u8]) -> Output {
     out
 }
 
+/// Runs `cmd` and fails the test, with its stderr, unless it succeeds.
+fn succeed(cmd: &mut Command) -> Output {
+    let out = cmd.output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out
+}
+
 fn simulated(calls: u64, attacks: bool) -> Vec<u8> {
     let mut args = vec!["simulate".to_string(), "--calls".into(), calls.to_string()];
     if !attacks {
@@ -158,17 +169,12 @@ fn report_store_and_inventory_export() {
     );
 
     let exported = dir.path().join("observed.json");
-    let out = linkwell()
-        .args(["inventory", "export", "--store"])
-        .arg(&store)
-        .arg("-o")
-        .arg(&exported)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    succeed(
+        linkwell()
+            .args(["inventory", "export", "--store"])
+            .arg(&store)
+            .arg("-o")
+            .arg(&exported),
     );
     let doc: serde_json::Value =
         serde_json::from_slice(&std::fs::read(&exported).unwrap()).unwrap();
@@ -199,35 +205,25 @@ fn scan_scores_against_simulator_labels_and_bench_engine_times_calls() {
     let dir = tempfile::tempdir().unwrap();
     let log = dir.path().join("day.json");
     let labels = dir.path().join("labels.json");
-    let out = linkwell()
-        .args(["simulate", "--calls", "20000", "--out"])
-        .arg(&log)
-        .arg("--labels")
-        .arg(&labels)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    succeed(
+        linkwell()
+            .args(["simulate", "--calls", "20000", "--out"])
+            .arg(&log)
+            .arg("--labels")
+            .arg(&labels),
     );
     let truth: serde_json::Value =
         serde_json::from_slice(&std::fs::read(&labels).unwrap()).unwrap();
     assert!(truth["benign_clients"].as_u64().unwrap() > 100);
     assert!(truth["labels"].as_array().unwrap().len() >= 20);
 
-    let out = linkwell()
-        .arg("scan")
-        .arg(&log)
-        .arg("--labels")
-        .arg(&labels)
-        .arg("--quiet")
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    let out = succeed(
+        linkwell()
+            .arg("scan")
+            .arg(&log)
+            .arg("--labels")
+            .arg(&labels)
+            .arg("--quiet"),
     );
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(
@@ -237,16 +233,7 @@ fn scan_scores_against_simulator_labels_and_bench_engine_times_calls() {
     assert!(text.contains("scanning"), "{text}");
     assert!(text.contains("Benign clients flagged:"), "{text}");
 
-    let out = linkwell()
-        .args(["bench", "engine", "--json"])
-        .arg(&log)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let out = succeed(linkwell().args(["bench", "engine", "--json"]).arg(&log));
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert!(v["calls"].as_u64().unwrap() > 19_000, "{v}");
     assert!(v["p50_ns"].as_u64().unwrap() > 0);
