@@ -107,16 +107,17 @@ fn load(
             source,
         })
     };
+    let read_error = |source| ScanError::Read {
+        path: path.to_string(),
+        source,
+    };
     let format = match format {
         Some(f) => f,
         None => {
             let mut sample = Vec::new();
             let mut r = LineReader::new(open(path)?, cfg.ingest.max_line_bytes);
             while let Some(line) = r.next_line() {
-                let line = line.map_err(|source| ScanError::Read {
-                    path: path.to_string(),
-                    source,
-                })?;
+                let line = line.map_err(read_error)?;
                 sample.push(String::from_utf8_lossy(line.bytes).into_owned());
                 if sample.len() >= 50 {
                     break;
@@ -135,10 +136,7 @@ fn load(
     let mut calls = Vec::new();
     let mut r = LineReader::new(open(path)?, cfg.ingest.max_line_bytes);
     while let Some(line) = r.next_line() {
-        let line = line.map_err(|source| ScanError::Read {
-            path: path.to_string(),
-            source,
-        })?;
+        let line = line.map_err(read_error)?;
         let Ok(mut rec) = linkwell_ingest::parse_bytes(format, line.bytes, &cfg.ingest) else {
             continue;
         };
