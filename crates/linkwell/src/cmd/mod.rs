@@ -2,6 +2,7 @@
 
 mod audit;
 mod bench;
+mod bench_proxy;
 mod demo;
 mod inventory;
 mod scan;
@@ -25,6 +26,7 @@ pub(crate) fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Bench(BenchCommand::Scan(a)) => bench::scan(&a),
         Command::Bench(BenchCommand::Engine(a)) => bench::engine(&a),
         Command::Bench(BenchCommand::Audit(a)) => audit::bench(&a),
+        Command::Bench(BenchCommand::Proxy(a)) => bench_proxy::proxy(&a),
         Command::Audit(AuditCommand::Verify(a)) => audit::verify(&a),
         Command::Audit(AuditCommand::Show(a)) => audit::show(&a),
     }
