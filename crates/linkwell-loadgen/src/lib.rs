@@ -430,8 +430,7 @@ mod tests {
             Duration::from_millis(10),
         )
         .await
-        .err()
-        .expect("nothing listens there");
+        .expect_err("nothing listens there");
         assert!(err.to_string().contains("cannot connect"), "{err}");
     }
 }
