@@ -290,6 +290,18 @@ impl FeatureTracker {
         enrich: &Enrichment,
         out: &mut Features,
     ) {
+        self.observe_hashed(call, endpoint_hash(endpoint), enrich, out);
+    }
+
+    /// [`observe`](Self::observe) for a caller that already hashed the
+    /// endpoint (the engine hashes it once per call for every stage).
+    pub fn observe_hashed(
+        &mut self,
+        call: &CallRecord<'_>,
+        endpoint_hash: u64,
+        enrich: &Enrichment,
+        out: &mut Features,
+    ) {
         let now = call.time;
         let (ua, ua_hash) = self.ua_class(call.user_agent.as_deref());
         out.ua = ua;
@@ -372,7 +384,7 @@ impl FeatureTracker {
         let win = self.cfg.error_window_secs;
         let e = self
             .endpoints
-            .entry(endpoint_hash(endpoint), || EndpointTrack::new(win));
+            .entry(endpoint_hash, || EndpointTrack::new(win));
         let good = call.status < 400;
         let mut n = [0u32; 5];
         n[CALLS] = 1;

@@ -36,6 +36,9 @@ pub use state::{MemoryState, SharedState};
 pub struct CallContext<'c, 'a> {
     pub call: &'c CallRecord<'a>,
     pub endpoint: &'c EndpointKey,
+    /// The endpoint's stable hash, computed once per call: several stages
+    /// key their counters and baselines by it.
+    pub endpoint_hash: u64,
     pub enrich: &'c Enrichment,
     /// Behavioural features of this call (session, timing, endpoint error
     /// rates, travel), computed before the detectors run.
@@ -110,11 +113,13 @@ impl Engine {
         self.calls += 1;
         self.scratch.clear();
         self.enricher.enrich(call, &mut self.enrichment);
+        let endpoint_hash = detect::endpoint_hash(endpoint);
         self.tracker
-            .observe(call, endpoint, &self.enrichment, &mut self.features);
+            .observe_hashed(call, endpoint_hash, &self.enrichment, &mut self.features);
         let ctx = CallContext {
             call,
             endpoint,
+            endpoint_hash,
             enrich: &self.enrichment,
             features: &self.features,
         };

@@ -34,7 +34,7 @@
 
 use linkwell_core::{Finding, FindingKind, Owasp, Severity};
 
-use super::keys::{NameSet, caller, endpoint_hash, pair, text_hash};
+use super::keys::{NameSet, caller, pair, text_hash};
 use super::{Detector, Draft};
 use crate::CallContext;
 use crate::config::EngineConfig;
@@ -134,13 +134,31 @@ impl Enumeration {
 
 /// The concrete value of the template's last parameter segment in `path`.
 fn object_id<'p>(template: &str, path: &'p str) -> Option<&'p str> {
-    template
-        .split('/')
-        .zip(path.split('/'))
-        .filter(|(t, _)| t.starts_with('{') && *t != "{overflow}")
-        .map(|(_, p)| p)
-        .last()
-        .filter(|p| !p.is_empty())
+    // Segment by segment side by side, by bytes: `str::split` pays a
+    // general character search per segment, and this runs on every call
+    // to a templated endpoint.
+    let (t, p) = (template.as_bytes(), path.as_bytes());
+    let seg_end = |s: &[u8], from: usize| {
+        s[from..]
+            .iter()
+            .position(|&b| b == b'/')
+            .map_or(s.len(), |i| from + i)
+    };
+    let (mut ti, mut pi) = (0, 0);
+    let mut id = None;
+    loop {
+        let (te, pe) = (seg_end(t, ti), seg_end(p, pi));
+        let seg = &template[ti..te];
+        if seg.starts_with('{') && seg != "{overflow}" {
+            // Both ends sit on '/' or the end, so these are char boundaries.
+            id = Some(&path[pi..pe]);
+        }
+        if te == t.len() || pe == p.len() {
+            break;
+        }
+        (ti, pi) = (te + 1, pe + 1);
+    }
+    id.filter(|p| !p.is_empty())
 }
 
 impl Detector for Enumeration {
@@ -162,7 +180,7 @@ impl Detector for Enumeration {
             return;
         };
         let who = caller(ctx);
-        let k = pair(who.hash, endpoint_hash(ctx.endpoint));
+        let k = pair(who.hash, ctx.endpoint_hash);
         let now = ctx.call.time;
         let window = self.window_secs;
         let calls = state.add(CALLS.key(k), now, window, 1);

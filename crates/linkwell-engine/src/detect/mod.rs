@@ -14,6 +14,7 @@ mod exposure;
 mod injection;
 mod intel;
 mod keys;
+pub(crate) use keys::endpoint_hash;
 mod scanning;
 
 use linkwell_core::{ClientRef, Evidence, Finding, FindingKind, Owasp, Severity};
@@ -182,11 +183,13 @@ pub(crate) mod testkit {
             if let Some(e) = self.enricher.as_mut() {
                 e.enrich(call, &mut self.enrich);
             }
+            let endpoint_hash = super::keys::endpoint_hash(endpoint);
             self.tracker
-                .observe(call, endpoint, &self.enrich, &mut self.features);
+                .observe_hashed(call, endpoint_hash, &self.enrich, &mut self.features);
             let ctx = CallContext {
                 call,
                 endpoint,
+                endpoint_hash,
                 enrich: &self.enrich,
                 features: &self.features,
             };
@@ -201,6 +204,7 @@ pub(crate) mod testkit {
             CallContext {
                 call,
                 endpoint,
+                endpoint_hash: super::keys::endpoint_hash(endpoint),
                 enrich: &NO_ENRICHMENT,
                 features: &NO_FEATURES,
             }

@@ -21,7 +21,7 @@ use aho_corasick::{AhoCorasick, AhoCorasickKind};
 use linkwell_core::{Finding, FindingKind, Owasp, Severity};
 
 use super::clean_cache::{CACHE_MIN_LEN, CleanCache, SCANNER_AGENT};
-use super::keys::{endpoint_hash, text_hash};
+use super::keys::text_hash;
 use super::{Detector, Draft, ip_key};
 use crate::CallContext;
 use crate::config::EngineConfig;
@@ -219,7 +219,7 @@ impl Detector for Scanning {
         let not_found = matches!(status, 404 | 405);
         if !probe && !not_found {
             if (200..400).contains(&status) {
-                self.answered.insert(endpoint_hash(ctx.endpoint));
+                self.answered.insert(ctx.endpoint_hash);
             }
             return;
         }
@@ -232,7 +232,7 @@ impl Detector for Scanning {
             0
         };
         let (mut distinct, mut burst) = (0, 0);
-        if not_found && (probe || !self.answered.contains(endpoint_hash(ctx.endpoint))) {
+        if not_found && (probe || !self.answered.contains(ctx.endpoint_hash)) {
             distinct = state.distinct(
                 MISSING_PATHS.ip(ip),
                 now,

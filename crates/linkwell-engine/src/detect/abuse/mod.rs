@@ -23,7 +23,7 @@ mod baseline;
 
 use linkwell_core::{Finding, FindingKind, Owasp, Severity};
 
-use super::keys::{NameSet, caller, endpoint_hash, pair, text_hash};
+use super::keys::{NameSet, caller, pair, text_hash};
 use super::{Detector, Draft};
 use crate::CallContext;
 use crate::config::EngineConfig;
@@ -115,7 +115,7 @@ impl Abuse {
     /// peers and its own past.
     fn rate(&mut self, ctx: &CallContext<'_, '_>, state: &mut dyn SharedState) -> Option<Finding> {
         let who = caller(ctx);
-        let ep = endpoint_hash(ctx.endpoint);
+        let ep = ctx.endpoint_hash;
         let k = pair(who.hash, ep);
         let now = ctx.call.time;
         let rate = state.add(RATE.key(k), now, self.window_secs, 1);

@@ -347,3 +347,27 @@ fn memory_is_bounded_under_a_flood_of_callers() {
     assert!(d.tracks.len() <= 1000);
     assert!(h.state.stats().entries <= 5000);
 }
+
+#[test]
+fn object_id_is_the_path_segment_under_the_last_placeholder() {
+    use super::object_id;
+    assert_eq!(
+        object_id("/v1/accounts/{id}", "/v1/accounts/4711"),
+        Some("4711")
+    );
+    assert_eq!(
+        object_id("/v1/users/{id}/cards/{id}", "/v1/users/7/cards/9f1c"),
+        Some("9f1c")
+    );
+    assert_eq!(
+        object_id("/v1/users/{id}/cards", "/v1/users/7/cards"),
+        Some("7")
+    );
+    // The overflow bucket is not an id; an empty segment is none.
+    assert_eq!(object_id("/v1/{overflow}", "/v1/anything"), None);
+    assert_eq!(object_id("/v1/accounts/{id}", "/v1/accounts/"), None);
+    // A path shorter than its template pairs only what both have.
+    assert_eq!(object_id("/v1/accounts/{id}", "/v1/accounts"), None);
+    assert_eq!(object_id("/v1/{id}/x/{id}", "/v1/é/x"), Some("é"));
+    assert_eq!(object_id("/plain", "/plain"), None);
+}
