@@ -35,7 +35,15 @@ pub struct ValidationAudit {
     pub cert_fingerprint_sha256: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cert_subject: Option<String>,
+    /// Why the certificate did not verify (`expired`, `revoked`, ...).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cert_reason: Option<String>,
     pub auth: AuthSchemes,
+    /// Every validation that failed, as `check:reason` (`mtls:expired`,
+    /// `token:wrong-audience`, `api-key:revoked`, `rate-limit:exceeded`,
+    /// `blocklist:source-blocked`), whether or not it was enforced.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub problems: Vec<String>,
 }
 
 /// One call that reached a Linkwell source, with the verdict it got.
@@ -105,7 +113,9 @@ impl CallAudit {
                     .and_then(|c| c.fingerprint_sha256.as_deref())
                     .map(str::to_string),
                 cert_subject: cert.and_then(|c| c.subject.as_deref()).map(str::to_string),
+                cert_reason: cert.and_then(|c| c.reason.as_deref()).map(str::to_string),
                 auth: call.auth,
+                problems: Vec::new(),
             },
             findings: verdict
                 .findings

@@ -234,6 +234,10 @@ pub struct ClientCert<'a> {
     /// Lower-case hex SHA-1 (NGINX only logs this one).
     pub fingerprint_sha1: Option<Cow<'a, str>>,
     pub not_after: Option<Cow<'a, str>>,
+    /// Why verification failed (`expired`, `unknown-issuer`, `revoked`,
+    /// `wrong-eku`, ...), when Linkwell verified the chain itself or the
+    /// source said (NGINX `FAILED:reason`).
+    pub reason: Option<Cow<'a, str>>,
 }
 
 /// TLS facts of the client connection.
@@ -460,6 +464,7 @@ impl<'a> CallRecord<'a> {
                     fingerprint_sha256: own(c.fingerprint_sha256),
                     fingerprint_sha1: own(c.fingerprint_sha1),
                     not_after: own(c.not_after),
+                    reason: own(c.reason),
                 }),
             }),
             identity: Identity {

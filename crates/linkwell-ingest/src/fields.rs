@@ -693,6 +693,7 @@ impl<'a> TlsParts<'a> {
             fingerprint_sha256: self.fp256.map(fingerprint),
             fingerprint_sha1: self.fp1.map(fingerprint),
             not_after: self.not_after,
+            reason: None,
         });
         if self.version.is_none()
             && self.cipher.is_none()

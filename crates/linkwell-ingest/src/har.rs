@@ -233,7 +233,7 @@ const LOGIN_FIELDS: &[&str] = &[
 
 /// The login name submitted in a JSON or form body, for login-abuse
 /// detection (distinct user names per client).
-fn login_user(body: &str, content_type: Option<&str>) -> Option<Cow<'static, str>> {
+pub fn login_user(body: &str, content_type: Option<&str>) -> Option<Cow<'static, str>> {
     let ct = content_type.unwrap_or("");
     if ct.contains("json") || body.trim_start().starts_with('{') {
         let mut found = None;

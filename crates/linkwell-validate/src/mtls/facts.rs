@@ -84,6 +84,7 @@ impl CertFacts {
             fingerprint_sha256: Some(Cow::Borrowed(self.fingerprint_sha256.as_str())),
             fingerprint_sha1: None,
             not_after: d.map(|d| Cow::Owned(d.not_after.to_string())),
+            reason: None,
         }
     }
 }

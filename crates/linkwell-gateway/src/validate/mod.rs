@@ -1,0 +1,6 @@
+//! What a caller presents, checked per route: the client certificate, the
+//! bearer token, the API key. Each check yields an outcome with a stable
+//! reason code; the guard decides what the mode makes of it.
+
+pub mod mtls;
+pub mod token;
