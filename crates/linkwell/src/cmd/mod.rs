@@ -5,6 +5,7 @@ mod bench;
 mod bench_proxy;
 mod demo;
 mod inventory;
+mod run;
 mod scan;
 mod simulate;
 
@@ -29,6 +30,8 @@ pub(crate) fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Bench(BenchCommand::Proxy(a)) => bench_proxy::proxy(&a),
         Command::Audit(AuditCommand::Verify(a)) => audit::verify(&a),
         Command::Audit(AuditCommand::Show(a)) => audit::show(&a),
+        Command::Run(a) => run::run(&a),
+        Command::Killswitch(a) => run::killswitch(&a),
     }
 }
 
