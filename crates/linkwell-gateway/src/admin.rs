@@ -140,8 +140,10 @@ async fn admin(
         (Method::GET, "/admin/state") => json(StatusCode::OK, state(&gw)),
         (Method::POST, "/admin/killswitch") => match serde_json::from_slice::<KillSwitch>(&body) {
             Ok(k) => {
-                gw.guard.set_kill_switch(k.on, &who(k.actor), &k.reason);
-                json(StatusCode::OK, state(&gw))
+                let id = gw.guard.set_kill_switch(k.on, &who(k.actor), &k.reason);
+                let mut s = state(&gw);
+                s["decision_id"] = serde_json::json!(id);
+                json(StatusCode::OK, s)
             }
             Err(e) => problem(
                 StatusCode::BAD_REQUEST,
@@ -150,8 +152,10 @@ async fn admin(
         },
         (Method::POST, "/admin/mode") => match serde_json::from_slice::<ModeChange>(&body) {
             Ok(m) => {
-                gw.guard.set_mode(m.mode, &who(m.actor));
-                json(StatusCode::OK, state(&gw))
+                let id = gw.guard.set_mode(m.mode, &who(m.actor));
+                let mut s = state(&gw);
+                s["decision_id"] = serde_json::json!(id);
+                json(StatusCode::OK, s)
             }
             Err(e) => problem(
                 StatusCode::BAD_REQUEST,

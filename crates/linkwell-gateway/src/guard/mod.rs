@@ -218,7 +218,7 @@ impl Guard {
         }
     }
 
-    pub fn set_mode(&self, mode: ProxyMode, actor: &str) {
+    pub fn set_mode(&self, mode: ProxyMode, actor: &str) -> Option<String> {
         let from = self.switches.mode();
         self.switches
             .enforce
@@ -227,16 +227,17 @@ impl Guard {
             from: from.name().to_string(),
             to: mode.name().to_string(),
             actor: actor.to_string(),
-        });
+        })
     }
 
-    pub fn set_kill_switch(&self, on: bool, actor: &str, reason: &str) {
+    /// Flips the kill switch; the decision id of its audit record.
+    pub fn set_kill_switch(&self, on: bool, actor: &str, reason: &str) -> Option<String> {
         self.switches.kill.store(on, Ordering::Release);
         self.record_admin(AdminEvent::KillSwitch {
             on,
             actor: actor.to_string(),
             reason: reason.to_string(),
-        });
+        })
     }
 
     /// Writes everything queued to the audit trail and waits for it.

@@ -499,7 +499,11 @@ pub(crate) async fn handle(
         started,
         None,
     );
-    let _ = recorded;
+    // The id under which this call is in the audit trail, for support
+    // tickets and the dashboard.
+    if let Ok(v) = http::HeaderValue::from_str(&recorded.decision_id) {
+        resp.headers_mut().insert("linkwell-decision-id", v);
+    }
     Ok(resp.map(boxed))
 }
 

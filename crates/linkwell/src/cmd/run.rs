@@ -133,7 +133,11 @@ pub(crate) fn run(a: &RunArgs) -> anyhow::Result<ExitCode> {
             eprintln!(
                 "linkwell: mode {}{}",
                 gw.guard.switches.mode().name(),
-                if gw.guard.switches.kill_switch() { ", kill switch ON" } else { "" }
+                if gw.guard.switches.kill_switch() {
+                    ", kill switch ON"
+                } else {
+                    ""
+                }
             );
         }
         wait_for_stop(&gw, a.quiet).await;
@@ -151,8 +155,10 @@ async fn wait_for_stop(gw: &Arc<Gateway>, quiet: bool) {
     #[cfg(unix)]
     {
         use tokio::signal::unix::{SignalKind, signal};
-        let (Ok(mut term), Ok(mut hup)) = (signal(SignalKind::terminate()), signal(SignalKind::hangup()))
-        else {
+        let (Ok(mut term), Ok(mut hup)) = (
+            signal(SignalKind::terminate()),
+            signal(SignalKind::hangup()),
+        ) else {
             let _ = tokio::signal::ctrl_c().await;
             return;
         };
@@ -230,7 +236,11 @@ pub(crate) fn killswitch(a: &KillswitchArgs) -> anyhow::Result<ExitCode> {
         let v: serde_json::Value = serde_json::from_str(&text).unwrap_or_default();
         println!(
             "kill switch {} — mode {}, enforcing {}",
-            if v["kill_switch"].as_bool() == Some(true) { "ON (pass-through)" } else { "off" },
+            if v["kill_switch"].as_bool() == Some(true) {
+                "ON (pass-through)"
+            } else {
+                "off"
+            },
             v["mode"].as_str().unwrap_or("?"),
             v["enforcing"]
         );
@@ -247,7 +257,9 @@ async fn call(
 ) -> anyhow::Result<(u16, String)> {
     let tcp = tokio::net::TcpStream::connect(addr)
         .await
-        .with_context(|| format!("cannot reach the admin endpoint at {addr} (is `linkwell run` running?)"))?;
+        .with_context(|| {
+            format!("cannot reach the admin endpoint at {addr} (is `linkwell run` running?)")
+        })?;
     let (mut send, conn) =
         hyper::client::conn::http1::handshake(hyper_util::rt::TokioIo::new(tcp)).await?;
     tokio::spawn(conn);
@@ -259,7 +271,9 @@ async fn call(
     if let Some(t) = token {
         req = req.header("authorization", format!("Bearer {t}"));
     }
-    let resp = send.send_request(req.body(Full::new(Bytes::from(body)))?).await?;
+    let resp = send
+        .send_request(req.body(Full::new(Bytes::from(body)))?)
+        .await?;
     let status = resp.status().as_u16();
     let bytes = resp.into_body().collect().await?.to_bytes();
     Ok((status, String::from_utf8_lossy(&bytes).into_owned()))
