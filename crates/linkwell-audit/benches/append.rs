@@ -22,7 +22,11 @@ fn event(i: u64) -> AuditEvent {
         ..Default::default()
     };
     let key = EndpointKey::new("GET", "api.bank.example", "/v1/accounts/{id}");
-    AuditEvent::Call(CallAudit::new(&call, Some(&key), &Verdict::default()))
+    AuditEvent::Call(Box::new(CallAudit::new(
+        &call,
+        Some(&key),
+        &Verdict::default(),
+    )))
 }
 
 fn append(c: &mut Criterion) {

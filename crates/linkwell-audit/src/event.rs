@@ -11,7 +11,8 @@ use serde::{Deserialize, Serialize};
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "kebab-case")]
 pub enum AuditEvent {
-    Call(CallAudit),
+    /// Boxed: a call record is much larger than an admin event.
+    Call(Box<CallAudit>),
     Admin(AdminEvent),
 }
 

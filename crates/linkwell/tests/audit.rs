@@ -30,7 +30,11 @@ fn event(i: u64) -> AuditEvent {
         ..Default::default()
     };
     let key = EndpointKey::new("POST", "api.bank.example", "/v1/transfers/{id}");
-    AuditEvent::Call(CallAudit::new(&call, Some(&key), &Verdict::default()))
+    AuditEvent::Call(Box::new(CallAudit::new(
+        &call,
+        Some(&key),
+        &Verdict::default(),
+    )))
 }
 
 fn make_log(dir: &Path) -> Vec<Receipt> {

@@ -44,7 +44,7 @@ pub fn call_event(i: u64) -> AuditEvent {
     } else {
         Verdict::default()
     };
-    AuditEvent::Call(CallAudit::new(&call, Some(&key), &verdict))
+    AuditEvent::Call(Box::new(CallAudit::new(&call, Some(&key), &verdict)))
 }
 
 pub fn config(checkpoint_every: u64) -> AuditConfig {

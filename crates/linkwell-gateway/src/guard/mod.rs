@@ -197,7 +197,7 @@ impl Guard {
         };
         let mut rec = CallAudit::new(call, None, verdict);
         rec.validation.problems = problems;
-        match audit.append(&AuditEvent::Call(rec)) {
+        match audit.append(&AuditEvent::Call(Box::new(rec))) {
             Ok(r) => r.decision_id,
             Err(_) => {
                 self.audit_errors.fetch_add(1, Ordering::Relaxed);

@@ -192,21 +192,24 @@ fn now() -> Timestamp {
     Timestamp::from_millis(ms)
 }
 
+/// Header fields added to a refusal (the rate-limit fields).
+type ExtraHeaders = Vec<(&'static str, String)>;
+
 /// What the checks concluded before forwarding.
 struct Checks {
     problems: Vec<String>,
     /// The first refusal, whether or not the mode enforces it.
-    refusal: Option<(Refusal, Action, Vec<(&'static str, String)>)>,
+    refusal: Option<(Refusal, ExtraHeaders)>,
     subject: Option<String>,
     client_id: Option<String>,
     scopes: Option<String>,
 }
 
 impl Checks {
-    fn fail(&mut self, problem: String, refusal: Refusal, action: Action) {
+    fn fail(&mut self, problem: String, refusal: Refusal) {
         self.problems.push(problem);
         if self.refusal.is_none() {
-            self.refusal = Some((refusal, action, Vec::new()));
+            self.refusal = Some((refusal, Vec::new()));
         }
     }
 }
@@ -257,22 +260,15 @@ pub(crate) async fn handle(
         scopes: None,
     };
     let mut cert_view = None;
-    if !kill {
-        if let Some((s, left)) = gw.guard.sanction(conn.peer.ip()) {
-            match s {
-                Sanction::Block => checks.fail(
-                    "blocklist:source-blocked".into(),
-                    Refusal::Forbidden,
-                    Action::Block,
-                ),
-                Sanction::Throttle => checks.fail(
-                    "blocklist:source-throttled".into(),
-                    Refusal::TooManyRequests {
-                        retry_after_secs: left.as_secs().max(1),
-                    },
-                    Action::RateLimit,
-                ),
-            }
+    if !kill && let Some((s, left)) = gw.guard.sanction(conn.peer.ip()) {
+        match s {
+            Sanction::Block => checks.fail("blocklist:source-blocked".into(), Refusal::Forbidden),
+            Sanction::Throttle => checks.fail(
+                "blocklist:source-throttled".into(),
+                Refusal::TooManyRequests {
+                    retry_after_secs: left.as_secs().max(1),
+                },
+            ),
         }
     }
     if let Some(policy) = &route.mtls {
@@ -288,7 +284,6 @@ pub(crate) async fn handle(
             checks.fail(
                 format!("mtls:{}", outcome.reason.unwrap_or("not-verified")),
                 Refusal::Forbidden,
-                Action::Block,
             );
         }
     } else if let Some(chain) = &conn.chain {
@@ -323,17 +318,13 @@ pub(crate) async fn handle(
                 } else {
                     Refusal::Unauthenticated
                 };
-                checks.fail(format!("token:{reason}"), refusal, Action::Block);
+                checks.fail(format!("token:{reason}"), refusal);
             }
             TokenOutcome::Unavailable(reason) if !kill => {
                 if route.fail_open {
                     checks.problems.push(format!("token:{reason}:fail-open"));
                 } else {
-                    checks.fail(
-                        format!("token:{reason}"),
-                        Refusal::Unavailable,
-                        Action::Block,
-                    );
+                    checks.fail(format!("token:{reason}"), Refusal::Unavailable);
                 }
             }
             _ => {}
@@ -354,7 +345,6 @@ pub(crate) async fn handle(
                     Refusal::TooManyRequests {
                         retry_after_secs: d.retry_after_secs.unwrap_or(1),
                     },
-                    Action::RateLimit,
                     headers,
                 ));
             }
@@ -364,14 +354,12 @@ pub(crate) async fn handle(
         let probe = facts.record(&conn, cert_view.as_ref());
         if let Some(hit) = gw.guard.precheck(&probe) {
             checks.fail(
-                format!("injection:{}", hit.class.name()),
+                format!("injection:{}", hit.class.code()),
                 Refusal::Forbidden,
-                Action::Block,
             );
         }
     }
-    if let (Some((refusal, action, extra)), true) = (checks.refusal.take(), enforcing) {
-        let _ = action;
+    if let (Some((refusal, extra)), true) = (checks.refusal.take(), enforcing) {
         return Ok(refuse(
             &gw,
             &facts,

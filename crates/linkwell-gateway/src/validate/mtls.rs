@@ -56,12 +56,15 @@ impl PeerChain {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MtlsOutcome {
     pub verify: CertVerify,
-    /// Stable reason code when not verified (`expired`, `unknown-issuer`,
-    /// `revoked`, `wrong-eku`, `no-certificate`, ...).
+    /// Stable reason code when not verified (`expired`, `unknown_issuer`,
+    /// `revoked`, `wrong_eku`, `no_certificate`, ...).
     pub reason: Option<&'static str>,
     /// False only on a `required` route without a verified certificate.
     pub allowed: bool,
 }
+
+/// A verdict with the trust generation it was reached under and when.
+type Memo = (u64, Instant, Arc<MtlsOutcome>);
 
 struct Trust {
     verifier: ClientCertVerifier,
@@ -75,7 +78,7 @@ pub(crate) struct MtlsPolicy {
     trust: ArcSwap<Trust>,
     last_check_ms: AtomicU64,
     started: Instant,
-    memo: Mutex<HashMap<[u8; 32], (u64, Instant, Arc<MtlsOutcome>)>>,
+    memo: Mutex<HashMap<[u8; 32], Memo>>,
 }
 
 fn stamp(p: &Path) -> Option<SystemTime> {
@@ -147,7 +150,7 @@ impl MtlsPolicy {
         let Some(peer) = peer else {
             return Arc::new(MtlsOutcome {
                 verify: CertVerify::None,
-                reason: required.then_some("no-certificate"),
+                reason: required.then_some("no_certificate"),
                 allowed: !required,
             });
         };

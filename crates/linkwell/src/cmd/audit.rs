@@ -142,7 +142,11 @@ fn sample_event(i: u64) -> AuditEvent {
         ..Default::default()
     };
     let key = EndpointKey::new("GET", "api.bank.example", "/v1/accounts/{id}");
-    AuditEvent::Call(CallAudit::new(&call, Some(&key), &Verdict::default()))
+    AuditEvent::Call(Box::new(CallAudit::new(
+        &call,
+        Some(&key),
+        &Verdict::default(),
+    )))
 }
 
 struct Run {

@@ -54,11 +54,11 @@ impl CallSink for Tee<'_> {
             v.record(call, verdict);
         }
         if let Some(log) = self.audit {
-            log.append(&AuditEvent::Call(CallAudit::new(
+            log.append(&AuditEvent::Call(Box::new(CallAudit::new(
                 call,
                 Some(endpoint),
                 verdict,
-            )))
+            ))))
             .map_err(|e| format!("audit trail: {e}"))?;
         }
         match self.store.as_deref_mut() {

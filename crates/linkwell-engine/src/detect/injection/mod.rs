@@ -64,6 +64,18 @@ impl InjectionClass {
         }
     }
 
+    /// A short stable code for records and metrics labels.
+    pub fn code(self) -> &'static str {
+        match self {
+            InjectionClass::Sql => "sqli",
+            InjectionClass::Xss => "xss",
+            InjectionClass::Command => "command",
+            InjectionClass::PathTraversal => "path-traversal",
+            InjectionClass::NoSql => "nosql",
+            InjectionClass::Ssrf => "ssrf",
+        }
+    }
+
     pub fn cwe(self) -> u32 {
         match self {
             InjectionClass::Sql => 89,
