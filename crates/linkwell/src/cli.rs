@@ -51,6 +51,91 @@ pub(crate) enum Command {
     /// Turn every enforcement of a running proxy off (on) or back on (off).
     #[command(after_long_help = KILLSWITCH_EXAMPLES)]
     Killswitch(KillswitchArgs),
+    /// Issue, rotate, revoke and list API keys (kept only as salted hashes).
+    #[command(subcommand)]
+    Keys(KeysCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum KeysCommand {
+    /// Issue a key; it is printed once and never stored in clear.
+    #[command(after_long_help = "\
+Examples:
+  linkwell keys add --registry keys.json --owner partner-acme --scope quotes:read --route partners
+  linkwell keys add --registry keys.json --owner batch-job --expires-days 30 --json")]
+    Add(KeysAddArgs),
+    /// A new secret for a key; the old one keeps working for --grace-secs.
+    #[command(after_long_help = "\
+Examples:
+  linkwell keys rotate --registry keys.json 3f9a0c12ab44 --grace-secs 86400")]
+    Rotate(KeysRotateArgs),
+    /// Revoke a key at once (a running proxy notices within a second).
+    #[command(after_long_help = "\
+Examples:
+  linkwell keys revoke --registry keys.json 3f9a0c12ab44 --reason \"leaked in a public repository\" --audit /var/lib/linkwell/audit")]
+    Revoke(KeysRevokeArgs),
+    /// List keys: id, owner, status, scopes, routes, expiry (never secrets).
+    List(KeysListArgs),
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct KeysRegistryArg {
+    /// The registry file (created by the first `add`).
+    #[arg(long, value_name = "FILE", default_value = "linkwell-keys.json")]
+    pub(crate) registry: PathBuf,
+    /// Print JSON.
+    #[arg(long)]
+    pub(crate) json: bool,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct KeysAddArgs {
+    #[command(flatten)]
+    pub(crate) reg: KeysRegistryArg,
+    /// Who the key belongs to (a partner, an application, a team).
+    #[arg(long)]
+    pub(crate) owner: String,
+    /// Scopes granted (repeatable).
+    #[arg(long = "scope")]
+    pub(crate) scopes: Vec<String>,
+    /// Routes (by name) the key may call (repeatable; none means every route).
+    #[arg(long = "route")]
+    pub(crate) routes: Vec<String>,
+    /// Rate plan name.
+    #[arg(long)]
+    pub(crate) rate_plan: Option<String>,
+    /// Expire after this many days.
+    #[arg(long)]
+    pub(crate) expires_days: Option<u32>,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct KeysRotateArgs {
+    #[command(flatten)]
+    pub(crate) reg: KeysRegistryArg,
+    pub(crate) id: String,
+    /// How long the old secret stays valid.
+    #[arg(long, default_value_t = 0)]
+    pub(crate) grace_secs: i64,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct KeysRevokeArgs {
+    #[command(flatten)]
+    pub(crate) reg: KeysRegistryArg,
+    pub(crate) id: String,
+    /// Why (kept in the registry and the audit trail).
+    #[arg(long)]
+    pub(crate) reason: String,
+    /// Record the revocation in this audit trail.
+    #[arg(long, value_name = "DIR")]
+    pub(crate) audit: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct KeysListArgs {
+    #[command(flatten)]
+    pub(crate) reg: KeysRegistryArg,
 }
 
 const RUN_EXAMPLES: &str = "\

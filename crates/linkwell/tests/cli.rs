@@ -240,3 +240,58 @@ fn scan_scores_against_simulator_labels_and_bench_engine_times_calls() {
     assert!(v["max_ns"].as_u64().unwrap() >= v["p99_ns"].as_u64().unwrap());
     assert!(v["findings"].as_u64().unwrap() > 0);
 }
+
+#[test]
+fn keys_are_issued_once_listed_without_secrets_and_revoked_on_record() {
+    let dir = tempfile::tempdir().unwrap();
+    let reg = dir.path().join("keys.json");
+    let reg = reg.to_str().unwrap();
+    let out = succeed(linkwell().args([
+        "keys",
+        "add",
+        "--registry",
+        reg,
+        "--owner",
+        "partner-acme",
+        "--scope",
+        "quotes:read",
+        "--route",
+        "partners",
+        "--json",
+    ]));
+    let issued: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let key = issued["key"].as_str().unwrap();
+    let id = issued["id"].as_str().unwrap();
+    assert!(key.starts_with(&format!("lwk_{id}_")));
+    let stored = std::fs::read_to_string(reg).unwrap();
+    assert!(
+        !stored.contains(key.rsplit('_').next().unwrap()),
+        "the secret was stored"
+    );
+
+    let audit = dir.path().join("audit");
+    succeed(linkwell().args([
+        "keys",
+        "revoke",
+        "--registry",
+        reg,
+        id,
+        "--reason",
+        "leaked",
+        "--audit",
+        audit.to_str().unwrap(),
+    ]));
+    let out = succeed(linkwell().args(["keys", "list", "--registry", reg, "--json"]));
+    let list: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(list[0]["status"], "revoked");
+    assert_eq!(list[0]["revoked_reason"], "leaked");
+    assert!(!String::from_utf8_lossy(&out.stdout).contains(key));
+    succeed(linkwell().args(["audit", "verify", audit.to_str().unwrap()]));
+    // Unknown ids are a clear error.
+    let out = linkwell()
+        .args(["keys", "rotate", "--registry", reg, "000000000000"])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no key with id"));
+}

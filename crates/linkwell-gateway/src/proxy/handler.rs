@@ -24,6 +24,7 @@ use crate::proxy::body::{InspectBody, Tap};
 use crate::proxy::headers::{add_forwarding, strip_hop_by_hop};
 use crate::validate::mtls::PeerChain;
 use crate::validate::token::TokenOutcome;
+use linkwell_apikey::KeyOutcome;
 
 pub(crate) type RespBody = BoxBody<Bytes, Box<dyn std::error::Error + Send + Sync>>;
 
@@ -196,6 +197,7 @@ fn now() -> Timestamp {
 type ExtraHeaders = Vec<(&'static str, String)>;
 
 /// What the checks concluded before forwarding.
+#[derive(Default)]
 struct Checks {
     problems: Vec<String>,
     /// The first refusal, whether or not the mode enforces it.
@@ -203,6 +205,8 @@ struct Checks {
     subject: Option<String>,
     client_id: Option<String>,
     scopes: Option<String>,
+    api_key_id: Option<String>,
+    consumer: Option<String>,
 }
 
 impl Checks {
@@ -252,13 +256,7 @@ pub(crate) async fn handle(
 
     // Checks: all of them run (and are recorded) even when the first fails,
     // so shadow mode shows everything enforce mode would have refused.
-    let mut checks = Checks {
-        problems: Vec::new(),
-        refusal: None,
-        subject: None,
-        client_id: None,
-        scopes: None,
-    };
+    let mut checks = Checks::default();
     let mut cert_view = None;
     if !kill && let Some((s, left)) = gw.guard.sanction(conn.peer.ip()) {
         match s {
@@ -330,8 +328,31 @@ pub(crate) async fn handle(
             _ => {}
         }
     }
+    if let (Some(cfg), Some(keys), false) = (&route.api_key, &routes.keys, kill) {
+        match req.headers().get(cfg.header.as_str()).map(|v| v.to_str()) {
+            None if cfg.required => checks.fail("api-key:missing".into(), Refusal::Unauthenticated),
+            None => {}
+            Some(value) => {
+                let outcome = keys.check(value.unwrap_or(""), &route.name, facts.time.secs());
+                match outcome {
+                    KeyOutcome::Valid { id, owner, .. } => {
+                        checks.api_key_id = Some(id);
+                        checks.consumer = Some(owner);
+                    }
+                    KeyOutcome::RouteNotAllowed => {
+                        checks.fail("api-key:route-not-allowed".into(), Refusal::Forbidden)
+                    }
+                    other => checks.fail(
+                        format!("api-key:{}", other.reason().unwrap_or("invalid")),
+                        Refusal::Unauthenticated,
+                    ),
+                }
+            }
+        }
+    }
     if let (Some((quota, key)), false) = (&route.rate, kill) {
-        let who = match (key, &checks.subject) {
+        let identity = checks.subject.as_ref().or(checks.api_key_id.as_ref());
+        let who = match (key, identity) {
             (LimitKey::Identity, Some(s)) => fast_key(&route.name, s.as_bytes()),
             _ => fast_key(&route.name, conn.peer.ip().to_string().as_bytes()),
         };
@@ -529,6 +550,8 @@ fn record(
     call.identity.subject = checks.subject.as_deref().map(Cow::Borrowed);
     call.identity.client_id = checks.client_id.as_deref().map(Cow::Borrowed);
     call.identity.scopes = checks.scopes.as_deref().map(Cow::Borrowed);
+    call.identity.api_key_id = checks.api_key_id.as_deref().map(Cow::Borrowed);
+    call.identity.consumer = checks.consumer.as_deref().map(Cow::Borrowed);
     if let Some(b) = &body {
         call.identity.login_user =
             linkwell_ingest::har::login_user(b, facts.content_type.as_deref());
@@ -556,10 +579,7 @@ fn refuse(
 ) -> Response<RespBody> {
     let checks = Checks {
         problems,
-        refusal: None,
-        subject: None,
-        client_id: None,
-        scopes: None,
+        ..Checks::default()
     };
     let action = match refusal {
         Refusal::TooManyRequests { .. } => Action::RateLimit,

@@ -15,6 +15,7 @@ use crate::config::{
 use crate::error::GatewayError;
 use crate::guard::Quota;
 use crate::proxy::body::InspectBody;
+use crate::validate::apikey::Keys;
 use crate::validate::mtls::MtlsPolicy;
 use crate::validate::token::{RouteTokens, Tokens};
 
@@ -130,6 +131,7 @@ fn strip_port(host: &str) -> &str {
 pub(crate) struct Routes {
     routes: Vec<Route>,
     pub(crate) tokens: Tokens,
+    pub(crate) keys: Option<Keys>,
 }
 
 impl Routes {
@@ -148,8 +150,15 @@ impl Routes {
             }
         }
         let tokens = Tokens::new(oauth)?;
+        let keys = cfg.api_keys.as_deref().map(Keys::open).transpose()?;
         let mut routes = Vec::new();
         for r in &cfg.routes {
+            if r.api_key.is_some() && keys.is_none() {
+                return Err(GatewayError::route(
+                    &r.name,
+                    "api_key needs [proxy] api_keys = \"registry file\" (see `linkwell keys`)",
+                ));
+            }
             routes.push(route(r, &upstreams, &tokens)?);
         }
         // Longest prefix first, and host-specific routes before catch-alls.
@@ -159,7 +168,11 @@ impl Routes {
                 .cmp(&a.prefix.len())
                 .then(a.hosts.is_empty().cmp(&b.hosts.is_empty()))
         });
-        Ok(Routes { routes, tokens })
+        Ok(Routes {
+            routes,
+            tokens,
+            keys,
+        })
     }
 
     pub(crate) fn find(&self, host: Option<&str>, path: &str) -> Option<&Route> {

@@ -2,5 +2,6 @@
 //! bearer token, the API key. Each check yields an outcome with a stable
 //! reason code; the guard decides what the mode makes of it.
 
+pub mod apikey;
 pub mod mtls;
 pub mod token;

@@ -5,6 +5,7 @@
 
 mod enforcement;
 mod forwarding;
+mod keys;
 mod mtls;
 mod support;
 mod tokens;

@@ -5,6 +5,7 @@ mod bench;
 mod bench_proxy;
 mod demo;
 mod inventory;
+mod keys;
 mod run;
 mod scan;
 mod simulate;
@@ -32,6 +33,7 @@ pub(crate) fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Audit(AuditCommand::Show(a)) => audit::show(&a),
         Command::Run(a) => run::run(&a),
         Command::Killswitch(a) => run::killswitch(&a),
+        Command::Keys(k) => keys::run(k),
     }
 }
 
