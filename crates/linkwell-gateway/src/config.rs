@@ -328,3 +328,38 @@ pub struct IssuerConfig {
 fn leeway() -> u32 {
     60
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The documented example must stay a valid config.
+    #[test]
+    fn the_example_config_parses() {
+        let text = include_str!("../../../examples/linkwell-proxy.toml");
+        let mut t: toml::Table = toml::from_str(text).expect("example is TOML");
+        let proxy: ProxyConfig = t
+            .remove("proxy")
+            .expect("has [proxy]")
+            .try_into()
+            .expect("valid [proxy]");
+        let oauth: OAuthConfig = t
+            .remove("oauth")
+            .expect("has [oauth]")
+            .try_into()
+            .expect("valid [oauth]");
+        assert_eq!(proxy.routes.len(), 3);
+        assert_eq!(
+            proxy.routes[0].mtls.as_ref().map(|m| m.mode),
+            Some(MtlsMode::Required)
+        );
+        assert_eq!(oauth.issuers[0].algorithms, ["PS256", "ES256"]);
+    }
+
+    #[test]
+    fn unknown_keys_are_refused() {
+        let r: Result<ProxyConfig, _> =
+            toml::from_str("listeners = []\nupstreams = []\nroutes = []\nmod = \"enforce\"\n");
+        assert!(r.is_err());
+    }
+}

@@ -31,7 +31,9 @@ pub use jwk::{Jwk, Jwks, MAX_JWKS_BYTES, MAX_KEYS, RefetchGate, SkipReason};
 pub use jws::{MAX_JSON_DEPTH, MAX_TOKEN_BYTES, VerifiedJws, verify_compact};
 pub use policy::{MAX_LEEWAY_SECS, Policy};
 pub use revocation::{DenyList, Introspect, Introspection, IntrospectionCache};
-pub use verify::{VerifyContext, verify, verify_introspected};
+pub use verify::{
+    SignedToken, VerifyContext, check_claims, verify, verify_introspected, verify_signature,
+};
 
 /// The `x5t#S256` of a DER certificate (RFC 8705 §3.1), for the gateway to
 /// put in [`VerifyContext::client_cert_x5t_s256`].

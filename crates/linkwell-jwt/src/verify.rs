@@ -86,13 +86,57 @@ pub fn verify_introspected(
 
 /// Everything except introspection.
 fn verify_local(token: &str, now: Timestamp, ctx: &VerifyContext<'_>) -> Result<Claims, JwtError> {
-    let policy = ctx.policy;
-    let jws = verify_compact(token, ctx.jwks, policy.algs)?;
+    let signed = verify_signature(token, ctx.jwks, ctx.policy)?;
+    check_claims(&signed, now, ctx)
+}
 
+/// A token whose signature verified under a key set and an algorithm
+/// allow-list, with its claims parsed. This is the expensive half of a
+/// verification (a public-key operation); a gateway may keep it, keyed by
+/// the exact token, for as long as the key set is unchanged, and run
+/// [`check_claims`] — which depends on the time, the route and the
+/// connection — on every call.
+#[derive(Debug, Clone)]
+pub struct SignedToken {
+    claims: Claims,
+    typ: Option<String>,
+}
+
+impl SignedToken {
+    pub fn claims(&self) -> &Claims {
+        &self.claims
+    }
+}
+
+/// The signature half of [`verify`]: parses the token, picks the key,
+/// checks the signature with an algorithm from `policy`'s allow-list.
+pub fn verify_signature(
+    token: &str,
+    jwks: &Jwks,
+    policy: &Policy,
+) -> Result<SignedToken, JwtError> {
+    let jws = verify_compact(token, jwks, policy.algs)?;
+    let typ = match jws.header.get("typ") {
+        Some(Value::String(t)) => Some(t.clone()),
+        _ => None,
+    };
+    let map = parse_object(&jws.payload, "claims")?;
+    let claims = Claims::from_map(jws.alg, jws.kid, map)?;
+    Ok(SignedToken { claims, typ })
+}
+
+/// The claims half of [`verify`]: type, time, issuer, audience, scopes for
+/// the method, certificate binding and the deny list, at `now`.
+pub fn check_claims(
+    signed: &SignedToken,
+    now: Timestamp,
+    ctx: &VerifyContext<'_>,
+) -> Result<Claims, JwtError> {
+    let policy = ctx.policy;
     if let Some(want) = &policy.typ {
-        let got = match jws.header.get("typ") {
-            Some(Value::String(t)) => t.as_str(),
-            _ => return Err(JwtError::WrongType),
+        let got = match &signed.typ {
+            Some(t) => t.as_str(),
+            None => return Err(JwtError::WrongType),
         };
         // RFC 7515 §4.1.9: "application/" may be omitted; compare without case.
         let got = got
@@ -104,8 +148,7 @@ fn verify_local(token: &str, now: Timestamp, ctx: &VerifyContext<'_>) -> Result<
         }
     }
 
-    let map = parse_object(&jws.payload, "claims")?;
-    let claims = Claims::from_map(jws.alg, jws.kid, map)?;
+    let claims = &signed.claims;
     let now_s = now.secs();
     let leeway = policy.leeway_secs;
 
@@ -149,5 +192,5 @@ fn verify_local(token: &str, now: Timestamp, ctx: &VerifyContext<'_>) -> Result<
         (None, _) if policy.require_jti => return Err(JwtError::MissingJti),
         _ => {}
     }
-    Ok(claims)
+    Ok(claims.clone())
 }

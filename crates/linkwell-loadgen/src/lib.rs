@@ -279,6 +279,7 @@ async fn drive(
     let mut sender: Option<Sender> = None;
     let mut next = schedule.map(|(_, offset)| start + offset);
     tokio::time::sleep_until(start.into()).await;
+    let mut prev_done = start;
     loop {
         let due = match next {
             Some(at) => {
@@ -290,11 +291,19 @@ async fn drive(
         if due >= end {
             break;
         }
+        let sent = Instant::now();
         let outcome = once(target, &mut sender).await;
         let done = Instant::now();
+        // Charged from the scheduled time when the previous answer on this
+        // connection came after it (the server held the request back: no
+        // coordinated omission); otherwise from the send, because the timer
+        // waking up late (tokio's timer ticks in milliseconds) is the load
+        // generator's delay, not the server's.
+        let from = if prev_done > due { due } else { sent };
+        prev_done = done;
         if due >= measure_from && done <= end {
             match outcome {
-                Some(status) => tally.record(done - due, status),
+                Some(status) => tally.record(done - from, status),
                 None => tally.errors += 1,
             }
         }

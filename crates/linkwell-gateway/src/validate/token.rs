@@ -15,7 +15,7 @@ use std::time::SystemTime;
 use arc_swap::ArcSwap;
 use linkwell_core::Timestamp;
 use linkwell_jwt::{
-    Alg, AlgSet, Claims, DenyList, Jwks, JwtError, Policy, RefetchGate, VerifyContext,
+    Alg, AlgSet, Claims, DenyList, Jwks, JwtError, Policy, RefetchGate, SignedToken, VerifyContext,
 };
 
 use crate::config::{IssuerConfig, JwtRouteConfig, OAuthConfig};
@@ -25,6 +25,10 @@ use crate::error::GatewayError;
 const MAX_DENIED: usize = 1_000_000;
 /// Least time between two JWKS re-reads caused by unknown `kid`s.
 const REFETCH_SECS: u32 = 30;
+/// Most tokens whose verified signature is remembered per issuer.
+const MAX_CACHED: usize = 50_000;
+/// Longest token remembered (longer ones are verified every time).
+const MAX_CACHED_LEN: usize = 4096;
 
 /// The outcome for one call's bearer token.
 #[derive(Debug, Clone)]
@@ -80,6 +84,12 @@ struct Issuer {
     algs: AlgSet,
     jwks: ArcSwap<(Option<SystemTime>, Result<Jwks, String>)>,
     gate: Mutex<RefetchGate>,
+    /// Tokens whose signature verified under the current key set: the
+    /// public-key operation is most of a verification's cost, and a client
+    /// sends the same token until it expires. Only the signature is
+    /// remembered; time, audience, scopes, binding and the deny list are
+    /// checked on every call. Emptied whenever the key set changes.
+    signed: Mutex<HashMap<String, Arc<SignedToken>>>,
 }
 
 fn read_jwks(path: &Path) -> (Option<SystemTime>, Result<Jwks, String>) {
@@ -98,6 +108,9 @@ impl Issuer {
             .ok();
         if stamp != cur.0 || cur.1.is_err() {
             self.jwks.store(Arc::new(read_jwks(&self.cfg.jwks_file)));
+            if let Ok(mut c) = self.signed.lock() {
+                c.clear();
+            }
         }
     }
 }
@@ -146,6 +159,7 @@ impl Tokens {
                     algs,
                     jwks: ArcSwap::from_pointee(jwks),
                     gate: Mutex::new(RefetchGate::new(REFETCH_SECS)),
+                    signed: Mutex::new(HashMap::new()),
                 }),
             );
         }
@@ -248,11 +262,32 @@ impl RouteTokens {
             };
         };
         let deny = tokens.deny_list();
+        let cached = self
+            .issuer
+            .signed
+            .lock()
+            .ok()
+            .and_then(|c| c.get(token).cloned());
         let attempt = |jwks: &Jwks| {
             let mut ctx = VerifyContext::new(jwks, &self.policy, method);
             ctx.client_cert_x5t_s256 = x5t_s256;
             ctx.deny = Some(&deny.1);
-            linkwell_jwt::verify(token, now, &ctx)
+            let signed = match &cached {
+                Some(s) => s.clone(),
+                None => {
+                    let s = Arc::new(linkwell_jwt::verify_signature(token, jwks, &self.policy)?);
+                    if token.len() <= MAX_CACHED_LEN
+                        && let Ok(mut c) = self.issuer.signed.lock()
+                    {
+                        if c.len() >= MAX_CACHED {
+                            c.clear();
+                        }
+                        c.insert(token.to_string(), s.clone());
+                    }
+                    s
+                }
+            };
+            linkwell_jwt::check_claims(&signed, now, &ctx)
         };
         let keys = self.issuer.jwks.load();
         let first = match &keys.1 {
