@@ -55,6 +55,18 @@ pub struct ProxyConfig {
     pub timeouts: Timeouts,
     #[serde(default)]
     pub blocking: Blocking,
+    /// Worker threads (each with its own event loop and listening socket);
+    /// default: one per CPU.
+    #[serde(default)]
+    pub workers: Option<usize>,
+}
+
+impl ProxyConfig {
+    pub fn workers(&self) -> usize {
+        self.workers
+            .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
+            .clamp(1, 256)
+    }
 }
 
 #[derive(Debug, Clone, Deserialize)]

@@ -45,6 +45,184 @@ impl Running {
     }
 }
 
+thread_local! {
+    /// Which worker thread this is: each worker keeps its own upstream
+    /// connection pools, so a request never waits on another thread's
+    /// connection task.
+    static WORKER: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
+}
+
+pub(crate) fn worker_index() -> usize {
+    WORKER.with(|w| w.get())
+}
+
+/// A gateway served by one thread per core, each with its own
+/// single-threaded runtime and its own listening socket on the same port
+/// (`SO_REUSEPORT`: the kernel spreads connections across them). A call
+/// is handled start to finish on one thread, with no cross-thread wake-ups
+/// on the request path — the way NGINX's workers run.
+pub struct Workers {
+    pub addrs: Vec<SocketAddr>,
+    pub admin: Option<SocketAddr>,
+    stop: watch::Sender<bool>,
+    threads: Vec<std::thread::JoinHandle<()>>,
+}
+
+impl Workers {
+    /// Stops accepting, lets in-flight calls finish (up to the drain
+    /// time) on every worker, and flushes the audit trail.
+    pub fn shutdown(self, gw: &Gateway) {
+        let _ = self.stop.send(true);
+        for t in self.threads {
+            let _ = t.join();
+        }
+        gw.guard.flush();
+    }
+}
+
+fn bind_shared(addr: SocketAddr) -> std::io::Result<TcpListener> {
+    let sock = if addr.is_ipv4() {
+        tokio::net::TcpSocket::new_v4()?
+    } else {
+        tokio::net::TcpSocket::new_v6()?
+    };
+    sock.set_reuseaddr(true)?;
+    #[cfg(unix)]
+    sock.set_reuseport(true)?;
+    sock.bind(addr)?;
+    sock.listen(1024)
+}
+
+type Bound = Result<(Vec<SocketAddr>, Option<SocketAddr>), GatewayError>;
+
+/// Starts `workers` threads serving every listener (worker 0 also serves
+/// the admin endpoint). Returns once all of them listen.
+pub fn start_workers(
+    gw: Arc<Gateway>,
+    cfg: &ProxyConfig,
+    workers: usize,
+) -> Result<Workers, GatewayError> {
+    let workers = workers.max(1);
+    let (stop, stopped) = watch::channel(false);
+    let tls: Vec<Option<TlsAcceptor>> = cfg
+        .listeners
+        .iter()
+        .map(|l| l.tls.as_ref().map(crate::tls::server_config).transpose())
+        .collect::<Result<Vec<_>, _>>()?
+        .into_iter()
+        .map(|c| c.map(TlsAcceptor::from))
+        .collect();
+    let mut addrs: Vec<SocketAddr> = cfg.listeners.iter().map(|l| l.listen).collect();
+    let mut admin = None;
+    let mut threads = Vec::new();
+    for w in 0..workers {
+        let (tx, rx) = std::sync::mpsc::channel::<Bound>();
+        let (gw, cfg, tls, stopped, bind) = (
+            gw.clone(),
+            cfg.clone(),
+            tls.clone(),
+            stopped.clone(),
+            addrs.clone(),
+        );
+        let spawned = std::thread::Builder::new()
+            .name(format!("linkwell-worker-{w}"))
+            .spawn(move || {
+                WORKER.with(|c| c.set(w));
+                let rt = match tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                {
+                    Ok(rt) => rt,
+                    Err(source) => {
+                        let _ = tx.send(Err(GatewayError::Listen {
+                            addr: bind[0],
+                            source,
+                        }));
+                        return;
+                    }
+                };
+                rt.block_on(async move {
+                    let mut listeners = Vec::new();
+                    for a in &bind {
+                        match bind_shared(*a) {
+                            Ok(l) => listeners.push(l),
+                            Err(source) => {
+                                let _ = tx.send(Err(GatewayError::Listen { addr: *a, source }));
+                                return;
+                            }
+                        }
+                    }
+                    let local = listeners
+                        .iter()
+                        .zip(&bind)
+                        .map(|(l, a)| l.local_addr().unwrap_or(*a))
+                        .collect();
+                    let mut tasks = Vec::new();
+                    let mut admin_addr = None;
+                    if w == 0
+                        && let Some(a) = &cfg.admin
+                    {
+                        match TcpListener::bind(a.listen).await {
+                            Ok(l) => {
+                                admin_addr = l.local_addr().ok();
+                                tasks.push(tokio::spawn(crate::admin::serve(
+                                    l,
+                                    gw.clone(),
+                                    stopped.clone(),
+                                )));
+                            }
+                            Err(source) => {
+                                let _ = tx.send(Err(GatewayError::Listen {
+                                    addr: a.listen,
+                                    source,
+                                }));
+                                return;
+                            }
+                        }
+                    }
+                    let _ = tx.send(Ok((local, admin_addr)));
+                    let drain = Duration::from_millis(cfg.timeouts.drain_ms);
+                    let handshake = Duration::from_millis(cfg.timeouts.header_read_ms);
+                    for (l, tls) in listeners.into_iter().zip(tls) {
+                        tasks.push(tokio::spawn(serve(
+                            l,
+                            tls,
+                            http_builder(&cfg),
+                            gw.clone(),
+                            stopped.clone(),
+                            drain,
+                            handshake,
+                        )));
+                    }
+                    for t in tasks {
+                        let _ = t.await;
+                    }
+                });
+            });
+        let handle = spawned.map_err(|source| GatewayError::Listen {
+            addr: addrs[0],
+            source,
+        })?;
+        threads.push(handle);
+        let (local, admin_addr) = rx.recv().map_err(|_| GatewayError::Listen {
+            addr: addrs[0],
+            source: std::io::Error::other("worker thread ended before listening"),
+        })??;
+        if w == 0 {
+            // Port 0 in the config: the other workers share the port the
+            // first one got.
+            addrs = local;
+            admin = admin_addr;
+        }
+    }
+    Ok(Workers {
+        addrs,
+        admin,
+        stop,
+        threads,
+    })
+}
+
 /// Binds every listener (and the admin one) and starts serving.
 pub async fn start(gw: Arc<Gateway>, cfg: &ProxyConfig) -> Result<Running, GatewayError> {
     let (stop, stopped) = watch::channel(false);

@@ -452,7 +452,7 @@ pub(crate) async fn handle(
     );
     let upstream_req = Request::from_parts(parts, body);
     let timeout = Duration::from_millis(gw.timeouts.upstream_response_ms);
-    let answer = tokio::time::timeout(timeout, upstream.client.request(upstream_req)).await;
+    let answer = tokio::time::timeout(timeout, upstream.client().request(upstream_req)).await;
     let mut resp = match answer {
         Ok(Ok(r)) => r,
         Ok(Err(_)) if tap.too_large() => {

@@ -24,11 +24,21 @@ pub(crate) type UpstreamClient = Client<hyper_rustls::HttpsConnector<HttpConnect
 pub(crate) struct Upstream {
     pub(crate) scheme: Scheme,
     pub(crate) authority: Authority,
-    pub(crate) client: UpstreamClient,
+    /// One connection pool per worker thread.
+    clients: Vec<UpstreamClient>,
 }
 
 impl Upstream {
-    fn new(cfg: &UpstreamConfig, connect_timeout: Duration) -> Result<Upstream, GatewayError> {
+    /// The calling worker's pool.
+    pub(crate) fn client(&self) -> &UpstreamClient {
+        &self.clients[crate::server::worker_index() % self.clients.len()]
+    }
+
+    fn new(
+        cfg: &UpstreamConfig,
+        connect_timeout: Duration,
+        workers: usize,
+    ) -> Result<Upstream, GatewayError> {
         let bad = |detail: String| GatewayError::Upstream {
             upstream: cfg.name.clone(),
             detail,
@@ -72,14 +82,18 @@ impl Upstream {
                 builder.with_server_name_resolver(hyper_rustls::FixedServerNameResolver::new(name));
         }
         let connector = builder.enable_http1().wrap_connector(http);
-        let client = Client::builder(TokioExecutor::new())
-            .pool_idle_timeout(Duration::from_secs(90))
-            .pool_max_idle_per_host(256)
-            .build(connector);
+        let clients = (0..workers.max(1))
+            .map(|_| {
+                Client::builder(TokioExecutor::new())
+                    .pool_idle_timeout(Duration::from_secs(90))
+                    .pool_max_idle_per_host(256)
+                    .build(connector.clone())
+            })
+            .collect();
         Ok(Upstream {
             scheme,
             authority,
-            client,
+            clients,
         })
     }
 }
@@ -140,7 +154,10 @@ impl Routes {
         let mut upstreams = std::collections::HashMap::new();
         for u in &cfg.upstreams {
             if upstreams
-                .insert(u.name.clone(), Arc::new(Upstream::new(u, connect)?))
+                .insert(
+                    u.name.clone(),
+                    Arc::new(Upstream::new(u, connect, cfg.workers())?),
+                )
                 .is_some()
             {
                 return Err(GatewayError::Upstream {

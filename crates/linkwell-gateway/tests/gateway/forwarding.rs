@@ -156,3 +156,23 @@ async fn shutdown_lets_the_call_in_flight_finish() {
     assert_eq!(a.status, 200);
     stopping.await.unwrap();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn worker_threads_share_the_port_and_stop_cleanly() {
+    let up = Upstream::start().await;
+    let p = start_on(&config(&up.addr.to_string(), false), |_| {}, Some(3)).await;
+    // One account, many connections (walking account ids would rightly be
+    // throttled as enumeration).
+    for _ in 0..30 {
+        let a = send(p.addr, None, get("/v1/accounts/42/balance")).await;
+        assert_eq!(a.status, 200, "{}", a.body);
+    }
+    assert_eq!(up.count.load(std::sync::atomic::Ordering::SeqCst), 30);
+    let Proxy {
+        gw, workers, addr, ..
+    } = p;
+    tokio::task::spawn_blocking(move || workers.unwrap().shutdown(&gw))
+        .await
+        .unwrap();
+    assert!(tokio::net::TcpStream::connect(addr).await.is_err());
+}

@@ -352,6 +352,7 @@ impl Upstream {
 pub struct Proxy {
     pub gw: Arc<Gateway>,
     pub running: Option<Running>,
+    pub workers: Option<linkwell_gateway::server::Workers>,
     pub addr: SocketAddr,
     pub admin: Option<SocketAddr>,
     pub dir: PathBuf,
@@ -359,8 +360,14 @@ pub struct Proxy {
     _tmp: tempfile::TempDir,
 }
 
-/// The config of a test proxy: `{dir}` and `{upstream}` are filled in.
+/// The config of a test proxy: `{dir}` is filled in.
 pub async fn start(config: &str, setup: impl FnOnce(&Path)) -> Proxy {
+    start_on(config, setup, None).await
+}
+
+/// [`start`] with `workers` threads of their own (as `linkwell run` does)
+/// instead of the test's runtime.
+pub async fn start_on(config: &str, setup: impl FnOnce(&Path), workers: Option<usize>) -> Proxy {
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path().to_path_buf();
     setup(&dir);
@@ -389,6 +396,19 @@ pub async fn start(config: &str, setup: impl FnOnce(&Path)) -> Proxy {
         proxy.blocking.max_blocked,
     );
     let gw = Gateway::new(&proxy, &oauth, guard, None).unwrap();
+    if let Some(n) = workers {
+        let w = linkwell_gateway::server::start_workers(gw.clone(), &proxy, n).unwrap();
+        return Proxy {
+            addr: w.addrs[0],
+            admin: w.admin,
+            running: None,
+            workers: Some(w),
+            gw,
+            dir,
+            audit_dir,
+            _tmp: tmp,
+        };
+    }
     let running = linkwell_gateway::server::start(gw.clone(), &proxy)
         .await
         .unwrap();
@@ -396,6 +416,7 @@ pub async fn start(config: &str, setup: impl FnOnce(&Path)) -> Proxy {
         addr: running.addrs[0],
         admin: running.admin,
         running: Some(running),
+        workers: None,
         gw,
         dir,
         audit_dir,

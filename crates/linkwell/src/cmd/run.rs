@@ -115,38 +115,39 @@ pub(crate) fn run(a: &RunArgs) -> anyhow::Result<ExitCode> {
     });
     let gw = Gateway::new(&cfg.proxy, &cfg.oauth, guard, Some(reloader))
         .context("cannot start the proxy")?;
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .context("cannot start the runtime")?;
-    runtime.block_on(async {
-        let running = linkwell_gateway::server::start(gw.clone(), &cfg.proxy)
-            .await
+    let workers =
+        linkwell_gateway::server::start_workers(gw.clone(), &cfg.proxy, cfg.proxy.workers())
             .context("cannot start the proxy")?;
-        if !a.quiet {
-            for addr in &running.addrs {
-                eprintln!("linkwell: proxy listening on {addr}");
-            }
-            if let Some(addr) = running.admin {
-                eprintln!("linkwell: admin endpoint on http://{addr}");
-            }
+    if !a.quiet {
+        for addr in &workers.addrs {
             eprintln!(
-                "linkwell: mode {}{}",
-                gw.guard.switches.mode().name(),
-                if gw.guard.switches.kill_switch() {
-                    ", kill switch ON"
-                } else {
-                    ""
-                }
+                "linkwell: proxy listening on {addr} ({} worker threads)",
+                cfg.proxy.workers()
             );
         }
-        wait_for_stop(&gw, a.quiet).await;
-        if !a.quiet {
-            eprintln!("linkwell: draining calls in flight");
+        if let Some(addr) = workers.admin {
+            eprintln!("linkwell: admin endpoint on http://{addr}");
         }
-        running.shutdown(&gw).await;
-        Ok::<_, anyhow::Error>(())
-    })?;
+        eprintln!(
+            "linkwell: mode {}{}",
+            gw.guard.switches.mode().name(),
+            if gw.guard.switches.kill_switch() {
+                ", kill switch ON"
+            } else {
+                ""
+            }
+        );
+    }
+    // The main thread only waits for signals; the workers serve.
+    let signals = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the signal handler")?;
+    signals.block_on(wait_for_stop(&gw, a.quiet));
+    if !a.quiet {
+        eprintln!("linkwell: draining calls in flight");
+    }
+    workers.shutdown(&gw);
     Ok(ExitCode::SUCCESS)
 }
 
