@@ -181,6 +181,10 @@ pub struct JwtRouteConfig {
     /// RFC 8705: the token must be bound to the client certificate.
     #[serde(default)]
     pub require_cnf: bool,
+    /// Ask the issuer's introspection endpoint (RFC 7662) whether the token
+    /// is still active (answers cached for the issuer's `cache_secs`).
+    #[serde(default)]
+    pub introspect: bool,
     /// Refuse calls without a bearer token (default true).
     #[serde(default = "yes")]
     pub required: bool,
@@ -323,9 +327,22 @@ pub struct OAuthConfig {
 pub struct IssuerConfig {
     /// The exact `iss` value.
     pub issuer: String,
-    /// The issuer's JWKS document; re-read when it changes (a key rotation
-    /// is a new file).
-    pub jwks_file: PathBuf,
+    /// The issuer's JWKS document as a file, re-read when it changes (a
+    /// key rotation is a new file)...
+    #[serde(default)]
+    pub jwks_file: Option<PathBuf>,
+    /// ...or fetched over HTTPS, every `refresh_secs` and when a token names
+    /// an unknown `kid` (at most every 30 s). Exactly one of the two.
+    #[serde(default)]
+    pub jwks_url: Option<String>,
+    /// PEM CA bundle that verifies `jwks_url` and the introspection endpoint.
+    #[serde(default)]
+    pub ca: Option<PathBuf>,
+    #[serde(default = "refresh")]
+    pub refresh_secs: u32,
+    /// RFC 7662 token introspection, for routes with `introspect = true`.
+    #[serde(default)]
+    pub introspection: Option<IntrospectionConfig>,
     /// Algorithms accepted from this issuer (RFC 8725: pinned here, never
     /// taken from the token).
     pub algorithms: Vec<String>,
@@ -338,6 +355,26 @@ pub struct IssuerConfig {
 }
 
 fn leeway() -> u32 {
+    60
+}
+
+fn refresh() -> u32 {
+    300
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct IntrospectionConfig {
+    pub url: String,
+    pub client_id: String,
+    /// File holding the client secret (HTTP Basic client authentication).
+    pub client_secret_file: PathBuf,
+    /// How long an answer is reused (never past the token's `exp`).
+    #[serde(default = "introspection_cache")]
+    pub cache_secs: u32,
+}
+
+fn introspection_cache() -> u32 {
     60
 }
 

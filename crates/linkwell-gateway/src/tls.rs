@@ -134,11 +134,12 @@ pub(crate) fn upstream_client_config(ca: &Path) -> Result<Arc<rustls::ClientConf
     for c in read_certs(ca)? {
         roots.add(c).map_err(GatewayError::Tls)?;
     }
-    let mut cfg = rustls::ClientConfig::builder_with_provider(provider())
+    // No ALPN here: the HTTPS connector sets it from the HTTP versions it
+    // enables.
+    let cfg = rustls::ClientConfig::builder_with_provider(provider())
         .with_safe_default_protocol_versions()
         .map_err(GatewayError::Tls)?
         .with_root_certificates(roots)
         .with_no_client_auth();
-    cfg.alpn_protocols = vec![b"http/1.1".to_vec()];
     Ok(Arc::new(cfg))
 }

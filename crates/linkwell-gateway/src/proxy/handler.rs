@@ -293,13 +293,16 @@ pub(crate) async fn handle(
     }
     if let Some(policy) = &route.jwt {
         let x5t = conn.chain.as_ref().map(|c| c.x5t_s256.as_str());
-        match policy.check(
-            &routes.tokens,
-            facts.authorization.as_deref(),
-            &facts.method,
-            x5t,
-            facts.time,
-        ) {
+        match policy
+            .check(
+                &routes.tokens,
+                facts.authorization.as_deref(),
+                &facts.method,
+                x5t,
+                facts.time,
+            )
+            .await
+        {
             TokenOutcome::Valid(claims) => {
                 checks.subject = claims.sub.clone();
                 checks.client_id = claims.client_id.clone();

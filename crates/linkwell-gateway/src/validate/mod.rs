@@ -3,5 +3,6 @@
 //! reason code; the guard decides what the mode makes of it.
 
 pub mod apikey;
+pub(crate) mod fetch;
 pub mod mtls;
 pub mod token;

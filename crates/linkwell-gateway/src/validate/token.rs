@@ -9,14 +9,18 @@
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::SystemTime;
 
 use arc_swap::ArcSwap;
 use linkwell_core::Timestamp;
 use linkwell_jwt::{
-    Alg, AlgSet, Claims, DenyList, Jwks, JwtError, Policy, RefetchGate, SignedToken, VerifyContext,
+    Alg, AlgSet, Claims, DenyList, Introspection, IntrospectionCache, Jwks, JwtError,
+    MAX_JWKS_BYTES, Policy, RefetchGate, SignedToken, VerifyContext,
 };
+
+use crate::validate::fetch::Fetcher;
 
 use crate::config::{IssuerConfig, JwtRouteConfig, OAuthConfig};
 use crate::error::GatewayError;
@@ -29,6 +33,15 @@ const REFETCH_SECS: u32 = 30;
 const MAX_CACHED: usize = 50_000;
 /// Longest token remembered (longer ones are verified every time).
 const MAX_CACHED_LEN: usize = 4096;
+/// Most introspection answers remembered per issuer.
+const MAX_INTROSPECTED: usize = 100_000;
+
+/// Plain HTTP is allowed only to a provider on this machine (a sidecar).
+fn is_loopback_http(url: &str) -> bool {
+    ["http://127.0.0.1", "http://localhost", "http://[::1]"]
+        .iter()
+        .any(|p| url.starts_with(p))
+}
 
 /// The outcome for one call's bearer token.
 #[derive(Debug, Clone)]
@@ -79,39 +92,130 @@ pub fn reason(e: &JwtError) -> &'static str {
     }
 }
 
+/// Where an issuer's keys come from.
+enum Source {
+    File(PathBuf),
+    Url {
+        url: String,
+        fetcher: Fetcher,
+        refresh_secs: i64,
+    },
+}
+
+struct Introspector {
+    url: String,
+    client_id: String,
+    secret: String,
+    fetcher: Fetcher,
+    cache: Mutex<IntrospectionCache>,
+}
+
+/// The key set with when it was read (file mtime, or fetch time in seconds).
+struct KeySet {
+    stamp: Option<SystemTime>,
+    fetched: i64,
+    keys: Result<Jwks, String>,
+}
+
 struct Issuer {
     cfg: IssuerConfig,
     algs: AlgSet,
-    jwks: ArcSwap<(Option<SystemTime>, Result<Jwks, String>)>,
+    source: Source,
+    jwks: ArcSwap<KeySet>,
     gate: Mutex<RefetchGate>,
+    /// Last fetch attempt (seconds), so a failing provider is not asked on
+    /// every call.
+    last_attempt: AtomicI64,
     /// Tokens whose signature verified under the current key set: the
     /// public-key operation is most of a verification's cost, and a client
     /// sends the same token until it expires. Only the signature is
     /// remembered; time, audience, scopes, binding and the deny list are
     /// checked on every call. Emptied whenever the key set changes.
     signed: Mutex<HashMap<String, Arc<SignedToken>>>,
+    introspector: Option<Introspector>,
 }
 
-fn read_jwks(path: &Path) -> (Option<SystemTime>, Result<Jwks, String>) {
+fn read_jwks(path: &Path) -> KeySet {
     let stamp = std::fs::metadata(path).and_then(|m| m.modified()).ok();
     let keys = std::fs::read(path)
         .map_err(|e| e.to_string())
         .and_then(|b| Jwks::from_json(&b).map_err(|e| e.to_string()));
-    (stamp, keys)
+    KeySet {
+        stamp,
+        fetched: 0,
+        keys,
+    }
 }
 
+/// Least time between two fetches of a provider that fails.
+const RETRY_SECS: i64 = 5;
+
 impl Issuer {
+    fn store(&self, set: KeySet) {
+        self.jwks.store(Arc::new(set));
+        if let Ok(mut c) = self.signed.lock() {
+            c.clear();
+        }
+    }
+
+    /// Re-reads a changed file (sync; the file sources' whole reload).
     fn reload_if_changed(&self) {
-        let cur = self.jwks.load();
-        let stamp = std::fs::metadata(&self.cfg.jwks_file)
-            .and_then(|m| m.modified())
-            .ok();
-        if stamp != cur.0 || cur.1.is_err() {
-            self.jwks.store(Arc::new(read_jwks(&self.cfg.jwks_file)));
-            if let Ok(mut c) = self.signed.lock() {
-                c.clear();
+        if let Source::File(path) = &self.source {
+            let cur = self.jwks.load();
+            let stamp = std::fs::metadata(path).and_then(|m| m.modified()).ok();
+            if stamp != cur.stamp || cur.keys.is_err() {
+                self.store(read_jwks(path));
             }
         }
+    }
+
+    /// The key set to verify with: a file re-read when it changed, a URL
+    /// fetched when stale, missing, or (`force`) a token named an unknown
+    /// key. A failed fetch keeps the keys already held.
+    async fn keys(&self, now: i64, force: bool) -> Arc<KeySet> {
+        match &self.source {
+            Source::File(_) => {
+                if force {
+                    self.reload_if_changed();
+                }
+            }
+            Source::Url {
+                url,
+                fetcher,
+                refresh_secs,
+            } => {
+                let cur = self.jwks.load_full();
+                let stale = cur.keys.is_err() || now - cur.fetched >= *refresh_secs;
+                let last = self.last_attempt.load(Ordering::Relaxed);
+                if (stale || force)
+                    && (force || now - last >= RETRY_SECS)
+                    && self
+                        .last_attempt
+                        .compare_exchange(last, now, Ordering::Relaxed, Ordering::Relaxed)
+                        .is_ok()
+                {
+                    let fetched = fetcher
+                        .get(url, MAX_JWKS_BYTES)
+                        .await
+                        .and_then(|b| Jwks::from_json(&b).map_err(|e| e.to_string()));
+                    match fetched {
+                        Ok(keys) => self.store(KeySet {
+                            stamp: None,
+                            fetched: now,
+                            keys: Ok(keys),
+                        }),
+                        Err(e) if cur.keys.is_err() => self.store(KeySet {
+                            stamp: None,
+                            fetched: now,
+                            keys: Err(e),
+                        }),
+                        // Stale keys beat no keys while the provider is down.
+                        Err(_) => {}
+                    }
+                }
+            }
+        }
+        self.jwks.load_full()
     }
 }
 
@@ -148,18 +252,59 @@ impl Tokens {
                 let alg = Alg::parse(name).map_err(|e| bad(format!("algorithm {name}: {e}")))?;
                 algs = algs.with(alg);
             }
-            let jwks = read_jwks(&i.jwks_file);
-            if let Err(e) = &jwks.1 {
-                return Err(bad(format!("{}: {e}", i.jwks_file.display())));
-            }
+            let fetcher = || Fetcher::new(i.ca.as_deref());
+            let (source, jwks) = match (&i.jwks_file, &i.jwks_url) {
+                (Some(f), None) => {
+                    let set = read_jwks(f);
+                    if let Err(e) = &set.keys {
+                        return Err(bad(format!("{}: {e}", f.display())));
+                    }
+                    (Source::File(f.clone()), set)
+                }
+                (None, Some(url)) => {
+                    if !url.starts_with("https://") && !is_loopback_http(url) {
+                        return Err(bad(format!("jwks_url must be https:// (got {url})")));
+                    }
+                    (
+                        Source::Url {
+                            url: url.clone(),
+                            fetcher: fetcher()?,
+                            refresh_secs: i64::from(i.refresh_secs.max(10)),
+                        },
+                        // Fetched by the first call that needs it.
+                        KeySet {
+                            stamp: None,
+                            fetched: 0,
+                            keys: Err("not fetched yet".into()),
+                        },
+                    )
+                }
+                _ => return Err(bad("needs exactly one of jwks_file and jwks_url".into())),
+            };
+            let introspector = match &i.introspection {
+                Some(x) => Some(Introspector {
+                    url: x.url.clone(),
+                    client_id: x.client_id.clone(),
+                    secret: std::fs::read_to_string(&x.client_secret_file)
+                        .map_err(|e| bad(format!("{}: {e}", x.client_secret_file.display())))?
+                        .trim()
+                        .to_string(),
+                    fetcher: fetcher()?,
+                    cache: Mutex::new(IntrospectionCache::new(MAX_INTROSPECTED, x.cache_secs)),
+                }),
+                None => None,
+            };
             issuers.insert(
                 i.issuer.clone(),
                 Arc::new(Issuer {
                     cfg: i.clone(),
                     algs,
+                    source,
                     jwks: ArcSwap::from_pointee(jwks),
                     gate: Mutex::new(RefetchGate::new(REFETCH_SECS)),
+                    last_attempt: AtomicI64::new(i64::MIN / 2),
                     signed: Mutex::new(HashMap::new()),
+                    introspector,
                 }),
             );
         }
@@ -204,10 +349,20 @@ impl Tokens {
         if cfg.require_cnf {
             policy = policy.require_cnf();
         }
+        if cfg.introspect && issuer.introspector.is_none() {
+            return Err(GatewayError::route(
+                route,
+                format!(
+                    "introspect = true but issuer '{}' has no [introspection]",
+                    cfg.issuer
+                ),
+            ));
+        }
         Ok(RouteTokens {
             issuer: issuer.clone(),
             policy,
             required: cfg.required,
+            introspect: cfg.introspect,
         })
     }
 
@@ -233,6 +388,7 @@ pub(crate) struct RouteTokens {
     issuer: Arc<Issuer>,
     policy: Policy,
     required: bool,
+    introspect: bool,
 }
 
 /// The token of an `Authorization: Bearer` header, if that is what it is.
@@ -246,7 +402,7 @@ pub fn bearer(authorization: Option<&str>) -> Option<&str> {
 }
 
 impl RouteTokens {
-    pub(crate) fn check(
+    pub(crate) async fn check(
         &self,
         tokens: &Tokens,
         authorization: Option<&str>,
@@ -289,8 +445,8 @@ impl RouteTokens {
             };
             linkwell_jwt::check_claims(&signed, now, &ctx)
         };
-        let keys = self.issuer.jwks.load();
-        let first = match &keys.1 {
+        let keys = self.issuer.keys(now.secs(), false).await;
+        let first = match &keys.keys {
             Ok(jwks) => attempt(jwks),
             Err(_) => return TokenOutcome::Unavailable("jwks-unavailable"),
         };
@@ -302,18 +458,60 @@ impl RouteTokens {
                     .lock()
                     .is_ok_and(|mut g| g.try_acquire(now)) =>
             {
-                // A key rotation the file already has: read it and retry once.
-                self.issuer.reload_if_changed();
-                match &self.issuer.jwks.load().1 {
+                // Perhaps a key rotation: read the keys again and retry once.
+                let keys = self.issuer.keys(now.secs(), true).await;
+                match &keys.keys {
                     Ok(jwks) => attempt(jwks),
                     Err(_) => return TokenOutcome::Unavailable("jwks-unavailable"),
                 }
             }
             other => other,
         };
-        match result {
-            Ok(claims) => TokenOutcome::Valid(Box::new(claims)),
-            Err(e) => TokenOutcome::Invalid(reason(&e)),
+        let claims = match result {
+            Ok(claims) => claims,
+            Err(e) => return TokenOutcome::Invalid(reason(&e)),
+        };
+        if self.introspect
+            && let Some(x) = &self.issuer.introspector
+        {
+            match introspect(x, token, &claims, now).await {
+                Ok(true) => {}
+                Ok(false) => return TokenOutcome::Invalid("revoked"),
+                Err(()) => return TokenOutcome::Unavailable("introspection-unavailable"),
+            }
         }
+        TokenOutcome::Valid(Box::new(claims))
     }
+}
+
+/// Whether the provider still calls the token active (RFC 7662), from the
+/// cache when a fresh answer is there.
+async fn introspect(
+    x: &Introspector,
+    token: &str,
+    claims: &Claims,
+    now: Timestamp,
+) -> Result<bool, ()> {
+    if let Some(active) = x.cache.lock().ok().and_then(|c| c.get(token, now)) {
+        return Ok(active);
+    }
+    let answer = x
+        .fetcher
+        .introspect(&x.url, &x.client_id, &x.secret, token)
+        .await
+        .map_err(|_| ())?;
+    let active = answer.get("active").and_then(serde_json::Value::as_bool) == Some(true);
+    let exp = answer
+        .get("exp")
+        .and_then(serde_json::Value::as_i64)
+        .map(Timestamp::from_secs);
+    if let Ok(mut c) = x.cache.lock() {
+        c.insert(
+            token,
+            Introspection { active, exp },
+            claims.exp.map(Timestamp::from_secs),
+            now,
+        );
+    }
+    Ok(active)
 }

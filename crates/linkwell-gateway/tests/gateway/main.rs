@@ -7,5 +7,6 @@ mod enforcement;
 mod forwarding;
 mod keys;
 mod mtls;
+mod provider;
 mod support;
 mod tokens;

@@ -77,7 +77,11 @@ fn resolve_paths(p: &mut ProxyConfig, o: &mut OAuthConfig, dir: &Path) {
         a.token_file.iter_mut().for_each(fix);
     }
     for i in &mut o.issuers {
-        fix(&mut i.jwks_file);
+        i.jwks_file.iter_mut().for_each(fix);
+        i.ca.iter_mut().for_each(fix);
+        if let Some(x) = &mut i.introspection {
+            fix(&mut x.client_secret_file);
+        }
     }
     o.deny_list.iter_mut().for_each(fix);
 }
