@@ -95,11 +95,13 @@ pub fn reason(e: &JwtError) -> &'static str {
 /// Where an issuer's keys come from.
 enum Source {
     File(PathBuf),
-    Url {
-        url: String,
-        fetcher: Fetcher,
-        refresh_secs: i64,
-    },
+    Url(Box<UrlSource>),
+}
+
+struct UrlSource {
+    url: String,
+    fetcher: Fetcher,
+    refresh_secs: i64,
 }
 
 struct Introspector {
@@ -179,16 +181,16 @@ impl Issuer {
                     self.reload_if_changed();
                 }
             }
-            Source::Url {
-                url,
-                fetcher,
-                refresh_secs,
-            } => {
+            Source::Url(u) => {
+                let UrlSource {
+                    url,
+                    fetcher,
+                    refresh_secs,
+                } = &**u;
                 let cur = self.jwks.load_full();
                 let stale = cur.keys.is_err() || now - cur.fetched >= *refresh_secs;
                 let last = self.last_attempt.load(Ordering::Relaxed);
-                if (stale || force)
-                    && (force || now - last >= RETRY_SECS)
+                if (force || stale && now - last >= RETRY_SECS)
                     && self
                         .last_attempt
                         .compare_exchange(last, now, Ordering::Relaxed, Ordering::Relaxed)
@@ -266,11 +268,11 @@ impl Tokens {
                         return Err(bad(format!("jwks_url must be https:// (got {url})")));
                     }
                     (
-                        Source::Url {
+                        Source::Url(Box::new(UrlSource {
                             url: url.clone(),
                             fetcher: fetcher()?,
                             refresh_secs: i64::from(i.refresh_secs.max(10)),
-                        },
+                        })),
                         // Fetched by the first call that needs it.
                         KeySet {
                             stamp: None,
