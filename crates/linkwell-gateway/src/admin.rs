@@ -109,7 +109,11 @@ fn state(gw: &Gateway) -> serde_json::Value {
         "enforcing": s.enforcing(),
         "blocked_sources": gw.guard.blocked_sources(),
         "audit_errors": gw.guard.audit_errors.load(std::sync::atomic::Ordering::Relaxed),
-        "routes": gw.routes.load().all().iter().map(|r| r.name.clone()).collect::<Vec<_>>(),
+        "routes": gw.routes.load().all().iter().map(|r| serde_json::json!({
+            "name": r.name,
+            "adaptive_rate_limit": r.adaptive,
+            "recommended_limit": gw.guard.baseline.recommend(r.baseline_key),
+        })).collect::<Vec<_>>(),
     })
 }
 

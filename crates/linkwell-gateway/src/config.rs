@@ -227,6 +227,11 @@ pub struct RateLimitConfig {
     pub burst: u32,
     #[serde(default)]
     pub key: LimitKey,
+    /// Replace the configured quota by the one learned from the route's
+    /// traffic once there is enough of it (`GET /admin/state` shows the
+    /// recommendation for every route either way).
+    #[serde(default)]
+    pub adaptive: bool,
 }
 
 fn one() -> u32 {

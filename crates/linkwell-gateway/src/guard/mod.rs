@@ -24,7 +24,7 @@ use linkwell_inventory::{Inventory, InventoryConfig};
 
 use crate::config::ProxyMode;
 use blocklist::{Blocklist, Sanction};
-pub use ratelimit::{Limiter, Quota, RateDecision};
+pub use ratelimit::{Baseline, Limiter, Quota, RateDecision, Recommendation};
 
 /// How long a source the engine wants rate-limited is answered 429.
 const THROTTLE: Duration = Duration::from_secs(60);
@@ -91,6 +91,8 @@ pub struct Guard {
     audit: Option<AuditLog>,
     blocklist: Blocklist,
     pub limiter: Limiter,
+    /// Per-route client rates, for recommended (adaptive) limits.
+    pub baseline: Baseline,
     seq: AtomicU64,
     /// Calls whose audit append failed (the trail reports its own errors;
     /// this counts them for health checks).
@@ -119,6 +121,7 @@ impl Guard {
             audit,
             blocklist: Blocklist::new(block_for, max_blocked),
             limiter: Limiter::new(1_000_000),
+            baseline: Baseline::default(),
             seq: AtomicU64::new(0),
             audit_errors: AtomicU64::new(0),
         })

@@ -202,3 +202,157 @@ mod tests {
         assert!(held <= 1024, "{held}");
     }
 }
+
+/// Per-client requests per minute a route's baseline is built from.
+const LOG_BUCKETS: usize = 24;
+/// Clients counted per route and minute; beyond it new clients are not
+/// counted that minute (the histogram is a sample, not a census).
+const MAX_CLIENTS_PER_MINUTE: usize = 50_000;
+/// Client-minutes needed before a limit is recommended.
+const MIN_SAMPLES: u64 = 200;
+/// The recommended limit is this many times the 99th percentile of honest
+/// per-client rates, so a busy but honest client is never throttled...
+const HEADROOM: u64 = 3;
+/// ...and never below this many requests per minute.
+const FLOOR_PER_MIN: u64 = 60;
+
+#[derive(Default)]
+struct RouteRates {
+    minute: u64,
+    counts: HashMap<u64, u32>,
+    /// Completed client-minutes by log2 of their request count.
+    hist: [u64; LOG_BUCKETS],
+}
+
+impl RouteRates {
+    fn roll(&mut self, minute: u64) {
+        if minute == self.minute {
+            return;
+        }
+        for &n in self.counts.values() {
+            let b = (32 - n.leading_zeros()) as usize;
+            self.hist[b.min(LOG_BUCKETS - 1)] += 1;
+        }
+        self.counts.clear();
+        self.minute = minute;
+    }
+
+    fn samples(&self) -> u64 {
+        self.hist.iter().sum()
+    }
+
+    /// Upper bound of the bucket holding the `q` quantile.
+    fn quantile(&self, q: f64) -> Option<u64> {
+        let total = self.samples();
+        if total == 0 {
+            return None;
+        }
+        let want = ((total as f64) * q).ceil() as u64;
+        let mut seen = 0;
+        for (b, n) in self.hist.iter().enumerate() {
+            seen += n;
+            if seen >= want {
+                return Some(if b == 0 { 0 } else { (1u64 << b) - 1 });
+            }
+        }
+        None
+    }
+}
+
+/// What a route's clients normally send, learned from its traffic, and the
+/// per-client limit that follows from it: three times the 99th percentile
+/// of per-client requests per minute (never below 60/min), once 200
+/// client-minutes have been seen. Memory per route is one minute's client
+/// counts (capped) and a 24-bucket histogram.
+#[derive(Default)]
+pub struct Baseline {
+    routes: Mutex<HashMap<u64, RouteRates>>,
+}
+
+/// A recommended limit and what it stands on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+pub struct Recommendation {
+    pub requests_per_minute: u64,
+    pub p99_per_client_minute: u64,
+    pub client_minutes: u64,
+}
+
+impl Recommendation {
+    pub fn quota(&self) -> Quota {
+        let per_min = u32::try_from(self.requests_per_minute).unwrap_or(u32::MAX);
+        Quota {
+            requests: per_min,
+            period_ms: 60_000,
+            // A minute's worth may come in a burst of a sixth of it.
+            burst: per_min / 6,
+        }
+    }
+}
+
+impl Baseline {
+    pub fn observe(&self, route: u64, client: u64, now_ms: u64) {
+        let Ok(mut routes) = self.routes.lock() else {
+            return;
+        };
+        let r = routes.entry(route).or_default();
+        r.roll(now_ms / 60_000);
+        let n = r.counts.len();
+        match r.counts.get_mut(&client) {
+            Some(c) => *c = c.saturating_add(1),
+            None if n < MAX_CLIENTS_PER_MINUTE => {
+                r.counts.insert(client, 1);
+            }
+            None => {}
+        }
+    }
+
+    pub fn recommend(&self, route: u64) -> Option<Recommendation> {
+        let routes = self.routes.lock().ok()?;
+        let r = routes.get(&route)?;
+        let samples = r.samples();
+        if samples < MIN_SAMPLES {
+            return None;
+        }
+        let p99 = r.quantile(0.99)?;
+        Some(Recommendation {
+            requests_per_minute: (p99 * HEADROOM).max(FLOOR_PER_MIN),
+            p99_per_client_minute: p99,
+            client_minutes: samples,
+        })
+    }
+}
+
+#[cfg(test)]
+mod baseline_tests {
+    use super::*;
+
+    #[test]
+    fn the_recommendation_sits_between_honest_clients_and_the_abuser() {
+        let b = Baseline::default();
+        // 100 honest clients at ~10 requests a minute, one abuser at 600,
+        // for five minutes.
+        for minute in 0..5u64 {
+            for client in 0..100u64 {
+                for i in 0..(8 + client % 5) {
+                    b.observe(1, client, minute * 60_000 + i * 5_000);
+                }
+            }
+            for i in 0..600 {
+                b.observe(1, 999, minute * 60_000 + i * 100);
+            }
+        }
+        // The fifth minute completes when the sixth starts.
+        b.observe(1, 0, 5 * 60_000);
+        let r = b.recommend(1).expect("enough samples");
+        assert!(r.requests_per_minute >= 60, "{r:?}");
+        assert!(r.requests_per_minute < 600, "{r:?}");
+        assert!(r.requests_per_minute > 12, "{r:?}");
+        // The abuser is over the limit, every honest client under it.
+        let q = r.quota();
+        assert!(600 > q.requests + q.burst);
+        assert!(12 < q.requests);
+        // Not enough traffic elsewhere: no recommendation.
+        b.observe(2, 1, 0);
+        assert_eq!(b.recommend(2), None);
+    }
+}

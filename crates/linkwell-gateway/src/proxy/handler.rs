@@ -353,13 +353,21 @@ pub(crate) async fn handle(
             }
         }
     }
-    if let (Some((quota, key)), false) = (&route.rate, kill) {
-        let identity = checks.subject.as_ref().or(checks.api_key_id.as_ref());
+    let identity = checks.subject.as_ref().or(checks.api_key_id.as_ref());
+    let by_ip = fast_key(&route.name, conn.peer.ip().to_string().as_bytes());
+    let now_ms = gw.clock_ms();
+    gw.guard.baseline.observe(route.baseline_key, by_ip, now_ms);
+    if let (Some((configured, key)), false) = (&route.rate, kill) {
         let who = match (key, identity) {
             (LimitKey::Identity, Some(s)) => fast_key(&route.name, s.as_bytes()),
-            _ => fast_key(&route.name, conn.peer.ip().to_string().as_bytes()),
+            _ => by_ip,
         };
-        let now_ms = gw.clock_ms();
+        let learned = route
+            .adaptive
+            .then(|| gw.guard.baseline.recommend(route.baseline_key))
+            .flatten()
+            .map(|r| r.quota());
+        let quota = learned.as_ref().unwrap_or(configured);
         let d = gw.guard.limiter.check(who, quota, now_ms);
         let headers = d.headers(&route.name, quota);
         if !d.allowed {

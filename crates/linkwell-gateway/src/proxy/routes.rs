@@ -107,6 +107,10 @@ pub(crate) struct Route {
     pub(crate) jwt: Option<RouteTokens>,
     pub(crate) api_key: Option<ApiKeyRouteConfig>,
     pub(crate) rate: Option<(Quota, LimitKey)>,
+    /// Use the learned limit instead of `rate`'s quota when there is one.
+    pub(crate) adaptive: bool,
+    /// The route's key in the rate baseline.
+    pub(crate) baseline_key: u64,
     pub(crate) fail_open: bool,
 }
 
@@ -247,6 +251,13 @@ fn route(
             .transpose()?,
         api_key: r.api_key.clone(),
         rate,
+        adaptive: r.rate_limit.as_ref().is_some_and(|l| l.adaptive),
+        baseline_key: {
+            let d = ring::digest::digest(&ring::digest::SHA256, r.name.as_bytes());
+            let mut b = [0u8; 8];
+            b.copy_from_slice(&d.as_ref()[..8]);
+            u64::from_le_bytes(b)
+        },
         fail_open: r.fail_open,
     })
 }
