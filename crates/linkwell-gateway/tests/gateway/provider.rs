@@ -229,3 +229,51 @@ async fn jwks_over_https_introspection_and_an_unreachable_provider() {
         vec!["token:jwks-unavailable".to_string()]
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_https_upstream_is_verified_against_its_ca() {
+    let pki = Pki::new();
+    let scratch = tempfile::tempdir().unwrap();
+    pki.write(scratch.path(), &[]);
+    Issuer::new(scratch.path());
+    let api = idp(scratch.path()).await;
+    let other = Pki::new();
+    let cfg = format!(
+        r#"
+[proxy]
+mode = "enforce"
+[[proxy.listeners]]
+listen = "127.0.0.1:0"
+[[proxy.upstreams]]
+name = "secure"
+url = "https://127.0.0.1:{port}"
+ca = "{{dir}}/ca.pem"
+[[proxy.upstreams]]
+name = "wrong-ca"
+url = "https://127.0.0.1:{port}"
+ca = "{{dir}}/other-ca.pem"
+[[proxy.routes]]
+name = "secure"
+path_prefix = "/jwks"
+upstream = "secure"
+[[proxy.routes]]
+name = "wrong"
+path_prefix = "/wrong"
+upstream = "wrong-ca"
+"#,
+        port = api.port
+    );
+    let src = scratch.path().to_path_buf();
+    let p = start(&cfg, |d| {
+        std::fs::copy(src.join("ca.pem"), d.join("ca.pem")).unwrap();
+        std::fs::write(d.join("other-ca.pem"), other.ca.pem()).unwrap();
+    })
+    .await;
+    let a = send(p.addr, None, get("/jwks")).await;
+    assert_eq!(a.status, 200, "{}", a.body);
+    assert!(a.body.contains("\"keys\""));
+    assert_eq!(api.jwks_hits.load(Ordering::SeqCst), 1);
+    // An upstream whose certificate the configured CA did not issue: 502.
+    let a = send(p.addr, None, get("/wrong/x")).await;
+    assert_eq!(a.status, 502, "{}", a.body);
+}
