@@ -36,6 +36,13 @@ pub struct ValidationAudit {
     pub cert_fingerprint_sha256: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cert_subject: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cert_issuer: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cert_serial: Option<String>,
+    /// The URI SAN (a SPIFFE id or an Open Banking directory URI).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cert_uri_san: Option<String>,
     /// Why the certificate did not verify (`expired`, `revoked`, ...).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cert_reason: Option<String>,
@@ -114,6 +121,9 @@ impl CallAudit {
                     .and_then(|c| c.fingerprint_sha256.as_deref())
                     .map(str::to_string),
                 cert_subject: cert.and_then(|c| c.subject.as_deref()).map(str::to_string),
+                cert_issuer: cert.and_then(|c| c.issuer.as_deref()).map(str::to_string),
+                cert_serial: cert.and_then(|c| c.serial.as_deref()).map(str::to_string),
+                cert_uri_san: cert.and_then(|c| c.uri_san.as_deref()).map(str::to_string),
                 cert_reason: cert.and_then(|c| c.reason.as_deref()).map(str::to_string),
                 auth: call.auth,
                 problems: Vec::new(),

@@ -45,6 +45,15 @@ async fn every_certificate_case_gets_the_right_answer_and_reason() {
     let rec = p.call_audit(&a.decision());
     assert_eq!(rec.validation.cert_verify, CertVerify::Success);
     assert_eq!(rec.validation.cert_subject.as_deref(), Some("CN=tpp-good"));
+    assert_eq!(
+        rec.validation.cert_issuer.as_deref(),
+        Some("CN=Bank Test CA")
+    );
+    assert_eq!(rec.validation.cert_serial.as_deref(), Some("1001"));
+    assert_eq!(
+        rec.validation.cert_uri_san.as_deref(),
+        Some("spiffe://bank.test/tpp-good")
+    );
     assert!(rec.validation.cert_fingerprint_sha256.is_some());
     assert!(rec.validation.problems.is_empty());
 
