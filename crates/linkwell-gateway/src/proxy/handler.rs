@@ -404,22 +404,26 @@ pub(crate) async fn handle(
         ));
     }
 
-    // Forward.
+    // Forward. Whatever stops the call from here on is answered and
+    // recorded the same way.
+    let refused = |refusal: Refusal, problems: Vec<String>| {
+        Ok(refuse(
+            &gw,
+            &facts,
+            &conn,
+            cert_view.as_ref(),
+            refusal,
+            Vec::new(),
+            problems,
+            started,
+        ))
+    };
     let limits = &gw.limits;
     if facts
         .request_bytes
         .is_some_and(|n| n > limits.max_body_bytes)
     {
-        return Ok(refuse(
-            &gw,
-            &facts,
-            &conn,
-            cert_view.as_ref(),
-            Refusal::BodyTooLarge,
-            Vec::new(),
-            checks.problems,
-            started,
-        ));
+        return refused(Refusal::BodyTooLarge, checks.problems);
     }
     let (mut parts, body) = req.into_parts();
     let (body, tap) = InspectBody::new(body, limits.inspect_body_bytes, limits.max_body_bytes);
@@ -435,16 +439,7 @@ pub(crate) async fn handle(
         .path_and_query(pq)
         .build();
     let Ok(uri) = uri else {
-        return Ok(refuse(
-            &gw,
-            &facts,
-            &conn,
-            cert_view.as_ref(),
-            Refusal::BadGateway,
-            Vec::new(),
-            checks.problems,
-            started,
-        ));
+        return refused(Refusal::BadGateway, checks.problems);
     };
     parts.uri = uri;
     parts.version = Version::HTTP_11;
@@ -467,40 +462,13 @@ pub(crate) async fn handle(
     let mut resp = match answer {
         Ok(Ok(r)) => r,
         Ok(Err(_)) if tap.too_large() => {
-            return Ok(refuse(
-                &gw,
-                &facts,
-                &conn,
-                cert_view.as_ref(),
-                Refusal::BodyTooLarge,
-                Vec::new(),
-                checks.problems,
-                started,
-            ));
+            return refused(Refusal::BodyTooLarge, checks.problems);
         }
         Ok(Err(_)) => {
-            return Ok(refuse(
-                &gw,
-                &facts,
-                &conn,
-                cert_view.as_ref(),
-                Refusal::BadGateway,
-                Vec::new(),
-                checks.problems,
-                started,
-            ));
+            return refused(Refusal::BadGateway, checks.problems);
         }
         Err(_) => {
-            return Ok(refuse(
-                &gw,
-                &facts,
-                &conn,
-                cert_view.as_ref(),
-                Refusal::GatewayTimeout,
-                Vec::new(),
-                checks.problems,
-                started,
-            ));
+            return refused(Refusal::GatewayTimeout, checks.problems);
         }
     };
     strip_hop_by_hop(resp.headers_mut());

@@ -283,19 +283,22 @@ fn spawn(exe: &Path, args: &[&str], who: &'static str) -> anyhow::Result<Guard> 
     Ok(Guard(child))
 }
 
+/// The part every NGINX config here shares: foreground, its own pid and
+/// error log in `dir`, no access log, long keep-alive.
+fn nginx_head(dir: &Path, name: &str, workers: &str) -> String {
+    format!(
+        "daemon off;\nworker_processes {workers};\npid {dir}/{name}.pid;\n\
+         error_log {dir}/{name}-error.log warn;\nevents {{ worker_connections 4096; }}\n\
+         http {{\n  access_log off;\n  keepalive_requests 1000000;\n",
+        dir = dir.display()
+    )
+}
+
 /// NGINX answering a small JSON body: the API being protected. NGINX is
 /// used so the upstream costs the same, very little, for every target.
 fn upstream_conf(dir: &Path, port: u16) -> String {
     format!(
-        r#"daemon off;
-worker_processes 1;
-pid {dir}/upstream.pid;
-error_log {dir}/upstream-error.log warn;
-events {{ worker_connections 4096; }}
-http {{
-  access_log off;
-  keepalive_requests 1000000;
-  server {{
+        r#"{head}  server {{
     listen 127.0.0.1:{port} reuseport;
     location / {{
       default_type application/json;
@@ -304,33 +307,28 @@ http {{
   }}
 }}
 "#,
-        dir = dir.display()
+        head = nginx_head(dir, "upstream", "1")
     )
 }
+
+/// How NGINX forwards to the upstream, with keep-alive to it.
+const NGINX_PROXY: &str = r#"    location / {
+      proxy_pass http://api;
+      proxy_http_version 1.1;
+      proxy_set_header Connection "";
+      proxy_set_header X-Forwarded-For $remote_addr;
+    }
+"#;
 
 /// NGINX as the plain reverse proxy people already run, tuned the way a
 /// production config is (upstream keep-alive), once over HTTP and once
 /// terminating TLS with required client certificates.
 fn nginx_conf(dir: &Path, p: &Ports) -> String {
     format!(
-        r#"daemon off;
-worker_processes auto;
-pid {dir}/nginx.pid;
-error_log {dir}/nginx-error.log warn;
-events {{ worker_connections 4096; }}
-http {{
-  access_log off;
-  keepalive_requests 1000000;
-  upstream api {{ server 127.0.0.1:{up}; keepalive 64; }}
+        r#"{head}  upstream api {{ server 127.0.0.1:{up}; keepalive 64; }}
   server {{
     listen 127.0.0.1:{plain};
-    location / {{
-      proxy_pass http://api;
-      proxy_http_version 1.1;
-      proxy_set_header Connection "";
-      proxy_set_header X-Forwarded-For $remote_addr;
-    }}
-  }}
+{NGINX_PROXY}  }}
   server {{
     listen 127.0.0.1:{tls} ssl;
     ssl_certificate {dir}/server.pem;
@@ -338,15 +336,10 @@ http {{
     ssl_client_certificate {dir}/ca.pem;
     ssl_verify_client on;
     ssl_protocols TLSv1.2 TLSv1.3;
-    location / {{
-      proxy_pass http://api;
-      proxy_http_version 1.1;
-      proxy_set_header Connection "";
-      proxy_set_header X-Forwarded-For $remote_addr;
-    }}
-  }}
+{NGINX_PROXY}  }}
 }}
 "#,
+        head = nginx_head(dir, "nginx", "auto"),
         dir = dir.display(),
         up = p.upstream,
         plain = p.nginx,
