@@ -176,3 +176,40 @@ async fn worker_threads_share_the_port_and_stop_cleanly() {
         .unwrap();
     assert!(tokio::net::TcpStream::connect(addr).await.is_err());
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_reload_swaps_routes_without_dropping_a_call_and_refuses_a_bad_config() {
+    let up = Upstream::start().await;
+    let cfg = config(&up.addr.to_string(), false)
+        .replace("upstream_response_ms = 500", "upstream_response_ms = 10000");
+    let p = start(&cfg, |_| {}).await;
+    // /legacy goes to an upstream that is not there.
+    assert_eq!(
+        send(p.addr, None, get("/legacy/accounts")).await.status,
+        502
+    );
+    // A slow call is in flight while the config changes under it.
+    let addr = p.addr;
+    let in_flight = tokio::spawn(async move { send(addr, None, get("/slow")).await });
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let file = p.dir.join("proxy.toml");
+    let text = std::fs::read_to_string(&file).unwrap();
+    std::fs::write(
+        &file,
+        text.replace("upstream = \"gone\"", "upstream = \"api\""),
+    )
+    .unwrap();
+    assert_eq!(p.gw.reload("test").unwrap(), 2);
+    assert_eq!(
+        send(p.addr, None, get("/legacy/accounts")).await.status,
+        200
+    );
+    assert_eq!(in_flight.await.unwrap().status, 200);
+    // A config that does not load changes nothing.
+    std::fs::write(&file, "[proxy]\nlisteners = 7\n").unwrap();
+    assert!(p.gw.reload("test").is_err());
+    assert_eq!(
+        send(p.addr, None, get("/legacy/accounts")).await.status,
+        200
+    );
+}

@@ -395,7 +395,25 @@ pub async fn start_on(config: &str, setup: impl FnOnce(&Path), workers: Option<u
         Duration::from_secs(proxy.blocking.block_secs),
         proxy.blocking.max_blocked,
     );
-    let gw = Gateway::new(&proxy, &oauth, guard, None).unwrap();
+    // The config as the proxy would read it from its file, so a test can
+    // change the file and reload.
+    let config_file = dir.join("proxy.toml");
+    std::fs::write(&config_file, &text).unwrap();
+    let reloader: Box<linkwell_gateway::Reloader> = Box::new(move || {
+        let text = std::fs::read_to_string(&config_file).map_err(|e| e.to_string())?;
+        let mut t: toml::Table = toml::from_str(&text).map_err(|e| e.to_string())?;
+        let proxy: ProxyConfig = t
+            .remove("proxy")
+            .ok_or("no [proxy]")?
+            .try_into()
+            .map_err(|e: toml::de::Error| e.to_string())?;
+        let oauth: OAuthConfig = match t.remove("oauth") {
+            Some(o) => o.try_into().map_err(|e: toml::de::Error| e.to_string())?,
+            None => OAuthConfig::default(),
+        };
+        Ok((proxy, oauth))
+    });
+    let gw = Gateway::new(&proxy, &oauth, guard, Some(reloader)).unwrap();
     if let Some(n) = workers {
         let w = linkwell_gateway::server::start_workers(gw.clone(), &proxy, n).unwrap();
         return Proxy {
