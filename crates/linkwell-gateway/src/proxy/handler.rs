@@ -22,6 +22,7 @@ use crate::guard::problem::Refusal;
 use crate::guard::{Outcome, Recorded};
 use crate::proxy::body::{InspectBody, Tap};
 use crate::proxy::headers::{add_forwarding, strip_hop_by_hop};
+use crate::proxy::routes::{Route, Routes};
 use crate::validate::mtls::PeerChain;
 use crate::validate::token::TokenOutcome;
 use linkwell_apikey::KeyOutcome;
@@ -56,7 +57,7 @@ where
 }
 
 /// The request as the record needs it, owned so it outlives the request.
-struct Facts {
+pub(crate) struct Facts {
     time: Timestamp,
     method: String,
     host: Option<String>,
@@ -78,9 +79,25 @@ fn header_str<'h>(h: &'h HeaderMap, name: &header::HeaderName) -> Option<&'h str
 
 impl Facts {
     fn new(req: &Request<Incoming>, api_key_header: Option<&str>) -> Facts {
-        let h = req.headers();
-        let host = req
-            .uri()
+        Facts::from_parts(
+            req.method(),
+            req.uri(),
+            req.version(),
+            req.headers(),
+            api_key_header,
+        )
+    }
+
+    /// From the request's parts, or from what a gateway says the original
+    /// request was (`auth_request`).
+    pub(crate) fn from_parts(
+        method: &http::Method,
+        uri: &Uri,
+        version: Version,
+        h: &HeaderMap,
+        api_key_header: Option<&str>,
+    ) -> Facts {
+        let host = uri
             .authority()
             .map(|a| a.as_str().to_string())
             .or_else(|| header_str(h, &header::HOST).map(str::to_string));
@@ -115,11 +132,11 @@ impl Facts {
             .collect();
         Facts {
             time: now(),
-            method: req.method().as_str().to_string(),
+            method: method.as_str().to_string(),
             host,
-            path: req.uri().path().to_string(),
-            query: req.uri().query().map(str::to_string),
-            protocol: match req.version() {
+            path: uri.path().to_string(),
+            query: uri.query().map(str::to_string),
+            protocol: match version {
                 Version::HTTP_2 => "HTTP/2.0",
                 Version::HTTP_10 => "HTTP/1.0",
                 _ => "HTTP/1.1",
@@ -180,7 +197,7 @@ impl Facts {
 }
 
 /// The connection's certificate with this route's verdict on it.
-struct CertView<'a> {
+pub(crate) struct CertView<'a> {
     chain: &'a PeerChain,
     verify: linkwell_core::CertVerify,
     reason: Option<&'static str>,
@@ -198,7 +215,7 @@ type ExtraHeaders = Vec<(&'static str, String)>;
 
 /// What the checks concluded before forwarding.
 #[derive(Default)]
-struct Checks {
+pub(crate) struct Checks {
     problems: Vec<String>,
     /// The first refusal, whether or not the mode enforces it.
     refusal: Option<(Refusal, ExtraHeaders)>,
@@ -254,143 +271,8 @@ pub(crate) async fn handle(
     let kill = gw.guard.switches.kill_switch();
     let enforcing = gw.guard.switches.enforcing();
 
-    // Checks: all of them run (and are recorded) even when the first fails,
-    // so shadow mode shows everything enforce mode would have refused.
-    let mut checks = Checks::default();
-    let mut cert_view = None;
-    if !kill && let Some((s, left)) = gw.guard.sanction(conn.peer.ip()) {
-        match s {
-            Sanction::Block => checks.fail("blocklist:source-blocked".into(), Refusal::Forbidden),
-            Sanction::Throttle => checks.fail(
-                "blocklist:source-throttled".into(),
-                Refusal::TooManyRequests {
-                    retry_after_secs: left.as_secs().max(1),
-                },
-            ),
-        }
-    }
-    if let Some(policy) = &route.mtls {
-        let outcome = policy.check(conn.chain.as_ref());
-        if let Some(chain) = &conn.chain {
-            cert_view = Some(CertView {
-                chain,
-                verify: outcome.verify,
-                reason: outcome.reason,
-            });
-        }
-        if !outcome.allowed && !kill {
-            checks.fail(
-                format!("mtls:{}", outcome.reason.unwrap_or("not-verified")),
-                Refusal::Forbidden,
-            );
-        }
-    } else if let Some(chain) = &conn.chain {
-        cert_view = Some(CertView {
-            chain,
-            verify: linkwell_core::CertVerify::Unknown,
-            reason: None,
-        });
-    }
-    if let Some(policy) = &route.jwt {
-        let x5t = conn.chain.as_ref().map(|c| c.x5t_s256.as_str());
-        match policy
-            .check(
-                &routes.tokens,
-                facts.authorization.as_deref(),
-                &facts.method,
-                x5t,
-                facts.time,
-            )
-            .await
-        {
-            TokenOutcome::Valid(claims) => {
-                checks.subject = claims.sub.clone();
-                checks.client_id = claims.client_id.clone();
-                checks.scopes = (!claims.scopes.is_empty()).then(|| claims.scopes.join(" "));
-            }
-            TokenOutcome::Absent => {}
-            o @ (TokenOutcome::Missing | TokenOutcome::Invalid(_)) if !kill => {
-                let reason = o.reason().unwrap_or("invalid");
-                let refusal = if reason == "missing-scope"
-                    || reason == "cnf-mismatch"
-                    || reason == "cnf-missing"
-                {
-                    Refusal::Forbidden
-                } else {
-                    Refusal::Unauthenticated
-                };
-                checks.fail(format!("token:{reason}"), refusal);
-            }
-            TokenOutcome::Unavailable(reason) if !kill => {
-                if route.fail_open {
-                    checks.problems.push(format!("token:{reason}:fail-open"));
-                } else {
-                    checks.fail(format!("token:{reason}"), Refusal::Unavailable);
-                }
-            }
-            _ => {}
-        }
-    }
-    if let (Some(cfg), Some(keys), false) = (&route.api_key, &routes.keys, kill) {
-        match req.headers().get(cfg.header.as_str()).map(|v| v.to_str()) {
-            None if cfg.required => checks.fail("api-key:missing".into(), Refusal::Unauthenticated),
-            None => {}
-            Some(value) => {
-                let outcome = keys.check(value.unwrap_or(""), &route.name, facts.time.secs());
-                match outcome {
-                    KeyOutcome::Valid { id, owner, .. } => {
-                        checks.api_key_id = Some(id);
-                        checks.consumer = Some(owner);
-                    }
-                    KeyOutcome::RouteNotAllowed => {
-                        checks.fail("api-key:route-not-allowed".into(), Refusal::Forbidden)
-                    }
-                    other => checks.fail(
-                        format!("api-key:{}", other.reason().unwrap_or("invalid")),
-                        Refusal::Unauthenticated,
-                    ),
-                }
-            }
-        }
-    }
-    let identity = checks.subject.as_ref().or(checks.api_key_id.as_ref());
-    let by_ip = fast_key(&route.name, conn.peer.ip().to_string().as_bytes());
-    let now_ms = gw.clock_ms();
-    gw.guard.baseline.observe(route.baseline_key, by_ip, now_ms);
-    if let (Some((configured, key)), false) = (&route.rate, kill) {
-        let who = match (key, identity) {
-            (LimitKey::Identity, Some(s)) => fast_key(&route.name, s.as_bytes()),
-            _ => by_ip,
-        };
-        let learned = route
-            .adaptive
-            .then(|| gw.guard.baseline.recommend(route.baseline_key))
-            .flatten()
-            .map(|r| r.quota());
-        let quota = learned.as_ref().unwrap_or(configured);
-        let d = gw.guard.limiter.check(who, quota, now_ms);
-        let headers = d.headers(&route.name, quota);
-        if !d.allowed {
-            checks.problems.push("rate-limit:exceeded".into());
-            if checks.refusal.is_none() {
-                checks.refusal = Some((
-                    Refusal::TooManyRequests {
-                        retry_after_secs: d.retry_after_secs.unwrap_or(1),
-                    },
-                    headers,
-                ));
-            }
-        }
-    }
-    if !kill {
-        let probe = facts.record(&conn, cert_view.as_ref());
-        if let Some(hit) = gw.guard.precheck(&probe) {
-            checks.fail(
-                format!("injection:{}", hit.class.code()),
-                Refusal::Forbidden,
-            );
-        }
-    }
+    let (mut checks, cert_view) =
+        run_checks(&gw, &routes, route, &facts, &conn, req.headers(), kill).await;
     if let (Some((refusal, extra)), true) = (checks.refusal.take(), enforcing) {
         return Ok(refuse(
             &gw,
@@ -493,6 +375,156 @@ pub(crate) async fn handle(
         resp.headers_mut().insert("linkwell-decision-id", v);
     }
     Ok(resp.map(boxed))
+}
+
+/// Every check of a call before it may go upstream, for the proxy and the
+/// gateway hooks alike. All of them run (and are recorded) even when the
+/// first fails, so shadow mode shows everything enforce mode would refuse.
+pub(crate) async fn run_checks<'c>(
+    gw: &Gateway,
+    routes: &Routes,
+    route: &Route,
+    facts: &Facts,
+    conn: &'c ConnInfo,
+    headers: &HeaderMap,
+    kill: bool,
+) -> (Checks, Option<CertView<'c>>) {
+    let mut checks = Checks::default();
+    let mut cert_view = None;
+    if !kill && let Some((s, left)) = gw.guard.sanction(conn.peer.ip()) {
+        match s {
+            Sanction::Block => checks.fail("blocklist:source-blocked".into(), Refusal::Forbidden),
+            Sanction::Throttle => checks.fail(
+                "blocklist:source-throttled".into(),
+                Refusal::TooManyRequests {
+                    retry_after_secs: left.as_secs().max(1),
+                },
+            ),
+        }
+    }
+    if let Some(policy) = &route.mtls {
+        let outcome = policy.check(conn.chain.as_ref());
+        if let Some(chain) = &conn.chain {
+            cert_view = Some(CertView {
+                chain,
+                verify: outcome.verify,
+                reason: outcome.reason,
+            });
+        }
+        if !outcome.allowed && !kill {
+            checks.fail(
+                format!("mtls:{}", outcome.reason.unwrap_or("not-verified")),
+                Refusal::Forbidden,
+            );
+        }
+    } else if let Some(chain) = &conn.chain {
+        cert_view = Some(CertView {
+            chain,
+            verify: linkwell_core::CertVerify::Unknown,
+            reason: None,
+        });
+    }
+    if let Some(policy) = &route.jwt {
+        let x5t = conn.chain.as_ref().map(|c| c.x5t_s256.as_str());
+        match policy
+            .check(
+                &routes.tokens,
+                facts.authorization.as_deref(),
+                &facts.method,
+                x5t,
+                facts.time,
+            )
+            .await
+        {
+            TokenOutcome::Valid(claims) => {
+                checks.subject = claims.sub.clone();
+                checks.client_id = claims.client_id.clone();
+                checks.scopes = (!claims.scopes.is_empty()).then(|| claims.scopes.join(" "));
+            }
+            TokenOutcome::Absent => {}
+            o @ (TokenOutcome::Missing | TokenOutcome::Invalid(_)) if !kill => {
+                let reason = o.reason().unwrap_or("invalid");
+                let refusal = if reason == "missing-scope"
+                    || reason == "cnf-mismatch"
+                    || reason == "cnf-missing"
+                {
+                    Refusal::Forbidden
+                } else {
+                    Refusal::Unauthenticated
+                };
+                checks.fail(format!("token:{reason}"), refusal);
+            }
+            TokenOutcome::Unavailable(reason) if !kill => {
+                if route.fail_open {
+                    checks.problems.push(format!("token:{reason}:fail-open"));
+                } else {
+                    checks.fail(format!("token:{reason}"), Refusal::Unavailable);
+                }
+            }
+            _ => {}
+        }
+    }
+    if let (Some(cfg), Some(keys), false) = (&route.api_key, &routes.keys, kill) {
+        match headers.get(cfg.header.as_str()).map(|v| v.to_str()) {
+            None if cfg.required => checks.fail("api-key:missing".into(), Refusal::Unauthenticated),
+            None => {}
+            Some(value) => {
+                let outcome = keys.check(value.unwrap_or(""), &route.name, facts.time.secs());
+                match outcome {
+                    KeyOutcome::Valid { id, owner, .. } => {
+                        checks.api_key_id = Some(id);
+                        checks.consumer = Some(owner);
+                    }
+                    KeyOutcome::RouteNotAllowed => {
+                        checks.fail("api-key:route-not-allowed".into(), Refusal::Forbidden)
+                    }
+                    other => checks.fail(
+                        format!("api-key:{}", other.reason().unwrap_or("invalid")),
+                        Refusal::Unauthenticated,
+                    ),
+                }
+            }
+        }
+    }
+    let identity = checks.subject.as_ref().or(checks.api_key_id.as_ref());
+    let by_ip = fast_key(&route.name, conn.peer.ip().to_string().as_bytes());
+    let now_ms = gw.clock_ms();
+    gw.guard.baseline.observe(route.baseline_key, by_ip, now_ms);
+    if let (Some((configured, key)), false) = (&route.rate, kill) {
+        let who = match (key, identity) {
+            (LimitKey::Identity, Some(s)) => fast_key(&route.name, s.as_bytes()),
+            _ => by_ip,
+        };
+        let learned = route
+            .adaptive
+            .then(|| gw.guard.baseline.recommend(route.baseline_key))
+            .flatten()
+            .map(|r| r.quota());
+        let quota = learned.as_ref().unwrap_or(configured);
+        let d = gw.guard.limiter.check(who, quota, now_ms);
+        let headers = d.headers(&route.name, quota);
+        if !d.allowed {
+            checks.problems.push("rate-limit:exceeded".into());
+            if checks.refusal.is_none() {
+                checks.refusal = Some((
+                    Refusal::TooManyRequests {
+                        retry_after_secs: d.retry_after_secs.unwrap_or(1),
+                    },
+                    headers,
+                ));
+            }
+        }
+    }
+    if !kill {
+        let probe = facts.record(&conn, cert_view.as_ref());
+        if let Some(hit) = gw.guard.precheck(&probe) {
+            checks.fail(
+                format!("injection:{}", hit.class.code()),
+                Refusal::Forbidden,
+            );
+        }
+    }
+    (checks, cert_view)
 }
 
 fn fast_key(route: &str, who: &[u8]) -> u64 {
