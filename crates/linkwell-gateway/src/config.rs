@@ -42,6 +42,9 @@ pub struct ProxyConfig {
     pub routes: Vec<RouteConfig>,
     #[serde(default)]
     pub admin: Option<AdminConfig>,
+    /// NGINX `auth_request` target (docs/nginx.md).
+    #[serde(default)]
+    pub auth_request: Option<AuthRequestConfig>,
     /// The audit trail directory; every call and every admin event is
     /// recorded there. Without it calls are judged but not recorded.
     #[serde(default)]
@@ -236,6 +239,15 @@ pub struct RateLimitConfig {
 
 fn one() -> u32 {
     1
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AuthRequestConfig {
+    pub listen: SocketAddr,
+    /// Addresses of the gateways whose forwarded client address and
+    /// certificate are believed; anyone else is answered 403.
+    pub trusted_gateways: Vec<std::net::IpAddr>,
 }
 
 #[derive(Debug, Clone, Deserialize)]

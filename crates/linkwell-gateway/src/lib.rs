@@ -16,6 +16,7 @@ pub mod admin;
 pub mod config;
 pub mod error;
 pub mod guard;
+pub mod hooks;
 pub mod proxy;
 pub mod server;
 pub mod tls;

@@ -160,6 +160,25 @@ pub fn start_workers(
                     let mut tasks = Vec::new();
                     let mut admin_addr = None;
                     if w == 0
+                        && let Some(a) = &cfg.auth_request
+                    {
+                        match TcpListener::bind(a.listen).await {
+                            Ok(l) => tasks.push(tokio::spawn(crate::hooks::auth_request::serve(
+                                l,
+                                gw.clone(),
+                                a.trusted_gateways.clone().into(),
+                                stopped.clone(),
+                            ))),
+                            Err(source) => {
+                                let _ = tx.send(Err(GatewayError::Listen {
+                                    addr: a.listen,
+                                    source,
+                                }));
+                                return;
+                            }
+                        }
+                    }
+                    if w == 0
                         && let Some(a) = &cfg.admin
                     {
                         match TcpListener::bind(a.listen).await {
@@ -260,6 +279,21 @@ pub async fn start(gw: Arc<Gateway>, cfg: &ProxyConfig) -> Result<Running, Gatew
             stopped.clone(),
             drain,
             Duration::from_millis(cfg.timeouts.header_read_ms),
+        )));
+    }
+    if let Some(a) = &cfg.auth_request {
+        let listener =
+            TcpListener::bind(a.listen)
+                .await
+                .map_err(|source| GatewayError::Listen {
+                    addr: a.listen,
+                    source,
+                })?;
+        tasks.push(tokio::spawn(crate::hooks::auth_request::serve(
+            listener,
+            gw.clone(),
+            a.trusted_gateways.clone().into(),
+            stopped.clone(),
         )));
     }
     let admin = match &cfg.admin {

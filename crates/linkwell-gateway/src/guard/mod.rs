@@ -188,6 +188,23 @@ impl Guard {
         }
     }
 
+    /// Records a decision taken before the upstream answered (a gateway
+    /// hook): the engine judges the call when the gateway's log brings its
+    /// status, so here only the checks and the answer are on record.
+    pub fn record_decision(&self, call: &CallRecord<'_>, outcome: Outcome) -> Recorded {
+        let enforcing = self.switches.enforcing();
+        let verdict = Verdict {
+            action: outcome.refused.unwrap_or_default(),
+            enforced: enforcing && outcome.refused.is_some(),
+            ..Verdict::default()
+        };
+        let decision_id = self.append_call(call, &verdict, outcome.problems);
+        Recorded {
+            verdict,
+            decision_id,
+        }
+    }
+
     fn append_call(
         &self,
         call: &CallRecord<'_>,

@@ -152,7 +152,11 @@ impl Facts {
     }
 
     /// The call record, borrowing from these facts and the connection.
-    fn record<'a>(&'a self, conn: &'a ConnInfo, cert: Option<&'a CertView>) -> CallRecord<'a> {
+    pub(crate) fn record<'a>(
+        &'a self,
+        conn: &'a ConnInfo,
+        cert: Option<&'a CertView>,
+    ) -> CallRecord<'a> {
         let mut auth = self.auth;
         if conn.chain.is_some() {
             auth.insert(AuthScheme::Mtls);
@@ -216,18 +220,18 @@ type ExtraHeaders = Vec<(&'static str, String)>;
 /// What the checks concluded before forwarding.
 #[derive(Default)]
 pub(crate) struct Checks {
-    problems: Vec<String>,
+    pub(crate) problems: Vec<String>,
     /// The first refusal, whether or not the mode enforces it.
-    refusal: Option<(Refusal, ExtraHeaders)>,
-    subject: Option<String>,
-    client_id: Option<String>,
-    scopes: Option<String>,
-    api_key_id: Option<String>,
-    consumer: Option<String>,
+    pub(crate) refusal: Option<(Refusal, ExtraHeaders)>,
+    pub(crate) subject: Option<String>,
+    pub(crate) client_id: Option<String>,
+    pub(crate) scopes: Option<String>,
+    pub(crate) api_key_id: Option<String>,
+    pub(crate) consumer: Option<String>,
 }
 
 impl Checks {
-    fn fail(&mut self, problem: String, refusal: Refusal) {
+    pub(crate) fn fail(&mut self, problem: String, refusal: Refusal) {
         self.problems.push(problem);
         if self.refusal.is_none() {
             self.refusal = Some((refusal, Vec::new()));
@@ -516,7 +520,7 @@ pub(crate) async fn run_checks<'c>(
         }
     }
     if !kill {
-        let probe = facts.record(&conn, cert_view.as_ref());
+        let probe = facts.record(conn, cert_view.as_ref());
         if let Some(hit) = gw.guard.precheck(&probe) {
             checks.fail(
                 format!("injection:{}", hit.class.code()),

@@ -7,6 +7,7 @@ mod enforcement;
 mod forwarding;
 mod keys;
 mod mtls;
+mod nginx;
 mod provider;
 mod support;
 mod tokens;
