@@ -64,7 +64,9 @@ pub(crate) fn proxy(a: &BenchProxyArgs) -> anyhow::Result<ExitCode> {
         upstream: free_port()?,
         nginx: free_port()?,
         nginx_tls: free_port()?,
+        nginx_hook: free_port()?,
         linkwell: free_port()?,
+        hook: free_port()?,
         admin: free_port()?,
     };
     std::fs::write(
@@ -91,7 +93,9 @@ pub(crate) fn proxy(a: &BenchProxyArgs) -> anyhow::Result<ExitCode> {
         (ports.upstream, "upstream NGINX"),
         (ports.nginx, "NGINX"),
         (ports.nginx_tls, "NGINX (TLS)"),
+        (ports.nginx_hook, "NGINX (auth_request)"),
         (ports.linkwell, "linkwell run"),
+        (ports.hook, "linkwell auth_request hook"),
     ] {
         wait_for(port, who)?;
     }
@@ -120,6 +124,12 @@ pub(crate) fn proxy(a: &BenchProxyArgs) -> anyhow::Result<ExitCode> {
             vec![],
         ),
         (
+            "NGINX + Linkwell auth_request (HTTP, JWT + checks)",
+            local(ports.nginx_hook),
+            None,
+            vec![bearer.clone()],
+        ),
+        (
             "Linkwell enforce (TLS + mTLS + JWT + detectors)",
             local(ports.linkwell),
             Some(tls),
@@ -138,7 +148,12 @@ pub(crate) fn proxy(a: &BenchProxyArgs) -> anyhow::Result<ExitCode> {
     for (name, addr, tls, headers) in targets {
         let target = Target {
             addr,
-            authority: "localhost".into(),
+            // The hook's route is picked by host.
+            authority: if addr.port() == ports.nginx_hook {
+                "hook.bench".into()
+            } else {
+                "localhost".into()
+            },
             path: "/api/v1/accounts/42/balance".into(),
             tls,
             headers,
@@ -235,7 +250,10 @@ struct Ports {
     upstream: u16,
     nginx: u16,
     nginx_tls: u16,
+    /// NGINX asking Linkwell's auth_request hook about every call.
+    nginx_hook: u16,
     linkwell: u16,
+    hook: u16,
     admin: u16,
 }
 
@@ -337,8 +355,32 @@ fn nginx_conf(dir: &Path, p: &Ports) -> String {
     ssl_verify_client on;
     ssl_protocols TLSv1.2 TLSv1.3;
 {NGINX_PROXY}  }}
+  server {{
+    listen 127.0.0.1:{hook_front};
+    location / {{
+      auth_request /_linkwell;
+      proxy_pass http://api;
+      proxy_http_version 1.1;
+      proxy_set_header Connection "";
+    }}
+    location = /_linkwell {{
+      internal;
+      proxy_pass http://linkwell_hook;
+      proxy_http_version 1.1;
+      proxy_set_header Connection "";
+      proxy_pass_request_body off;
+      proxy_set_header Content-Length "";
+      proxy_set_header X-Original-URI $request_uri;
+      proxy_set_header X-Original-Method $request_method;
+      proxy_set_header X-Real-IP $remote_addr;
+      proxy_set_header Host $host;
+    }}
+  }}
+  upstream linkwell_hook {{ server 127.0.0.1:{hook}; keepalive 64; }}
 }}
 "#,
+        hook_front = p.nginx_hook,
+        hook = p.hook,
         head = nginx_head(dir, "nginx", "auto"),
         dir = dir.display(),
         up = p.upstream,
@@ -357,6 +399,10 @@ mode = "enforce"
 
 [proxy.admin]
 listen = "127.0.0.1:{admin}"
+
+[proxy.auth_request]
+listen = "127.0.0.1:{hook}"
+trusted_gateways = ["127.0.0.1"]
 
 [[proxy.listeners]]
 listen = "127.0.0.1:{port}"
@@ -382,6 +428,19 @@ audience = "accounts-api"
 [proxy.routes.jwt.scopes]
 GET = ["accounts:read"]
 
+# The same API behind NGINX, checked through the auth_request hook (NGINX
+# serves plain HTTP here, so no client certificate).
+[[proxy.routes]]
+name = "accounts-via-nginx"
+hosts = ["hook.bench"]
+path_prefix = "/"
+upstream = "api"
+[proxy.routes.jwt]
+issuer = "https://idp.bench.example"
+audience = "accounts-api"
+[proxy.routes.jwt.scopes]
+GET = ["accounts:read"]
+
 [oauth]
 [[oauth.issuers]]
 issuer = "https://idp.bench.example"
@@ -392,6 +451,7 @@ audiences = ["accounts-api"]
         dir = dir.display(),
         admin = p.admin,
         port = p.linkwell,
+        hook = p.hook,
         up = p.upstream,
     )
 }
