@@ -64,20 +64,54 @@ fn header<'h>(h: &'h HeaderMap, name: &str) -> Option<&'h str> {
     h.get(name).and_then(|v| v.to_str().ok())
 }
 
-/// The client certificate NGINX forwards (`$ssl_client_escaped_cert`:
-/// URL-encoded PEM). `Err` when a header is there but is not a certificate.
+/// The client certificate a gateway that terminated TLS forwards, in the
+/// first of these it sends:
+/// - `X-SSL-Client-Cert`: NGINX `$ssl_client_escaped_cert`, URL-encoded PEM;
+/// - `Client-Cert`: RFC 9440, the DER as a structured-field byte sequence
+///   (`:base64:`);
+/// - `X-Forwarded-Client-Cert`: Envoy's XFCC, the `Cert="..."` of its first
+///   element (URL-encoded PEM).
+///
+/// `Err` when a header is there but does not hold a certificate.
 fn forwarded_chain(h: &HeaderMap) -> Result<Option<PeerChain>, ()> {
-    let Some(raw) = header(h, "x-ssl-client-cert").filter(|v| !v.is_empty() && *v != "-") else {
+    let present = |name| header(h, name).filter(|v| !v.is_empty() && *v != "-");
+    let certs: Vec<CertificateDer<'static>> = if let Some(raw) = present("x-ssl-client-cert") {
+        pem_certs(raw)?
+    } else if let Some(raw) = present("client-cert") {
+        use base64::Engine as _;
+        let b64 = raw
+            .trim()
+            .strip_prefix(':')
+            .and_then(|r| r.strip_suffix(':'))
+            .ok_or(())?;
+        if b64.len() > MAX_CERT_HEADER {
+            return Err(());
+        }
+        let der = base64::engine::general_purpose::STANDARD
+            .decode(b64)
+            .map_err(|_| ())?;
+        vec![CertificateDer::from(der)]
+    } else if let Some(raw) = present("x-forwarded-client-cert") {
+        let first = raw.split(',').next().unwrap_or("");
+        let cert = first
+            .split(';')
+            .find_map(|kv| kv.trim().strip_prefix("Cert="))
+            .ok_or(())?;
+        pem_certs(cert.trim_matches('"'))?
+    } else {
         return Ok(None);
     };
-    if raw.len() > MAX_CERT_HEADER {
+    PeerChain::new(certs).map(Some).ok_or(())
+}
+
+fn pem_certs(url_encoded: &str) -> Result<Vec<CertificateDer<'static>>, ()> {
+    if url_encoded.len() > MAX_CERT_HEADER {
         return Err(());
     }
-    let pem = linkwell_core::pct::decode_form(raw);
-    let certs: Vec<CertificateDer<'static>> = CertificateDer::pem_slice_iter(pem.as_bytes())
+    let pem = linkwell_core::pct::decode_form(url_encoded);
+    CertificateDer::pem_slice_iter(pem.as_bytes())
         .collect::<Result<_, _>>()
-        .map_err(|_| ())?;
-    PeerChain::new(certs).map(Some).ok_or(())
+        .map_err(|_| ())
 }
 
 fn answer(status: StatusCode, decision_id: &str, identity: Option<&str>) -> Response<Full<Bytes>> {

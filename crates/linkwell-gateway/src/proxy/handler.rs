@@ -29,6 +29,14 @@ use linkwell_apikey::KeyOutcome;
 
 pub(crate) type RespBody = BoxBody<Bytes, Box<dyn std::error::Error + Send + Sync>>;
 
+/// Headers in which a gateway forwards the client certificate.
+const FORWARDED_CERT_HEADERS: [&str; 4] = [
+    "x-ssl-client-cert",
+    "client-cert",
+    "client-cert-chain",
+    "x-forwarded-client-cert",
+];
+
 /// Most request headers copied into the call record, and the longest value.
 const MAX_RECORDED_HEADERS: usize = 48;
 const MAX_HEADER_VALUE: usize = 1024;
@@ -112,9 +120,14 @@ impl Facts {
             auth.insert(AuthScheme::ApiKey);
         }
         // Credentials never enter the record: the engine needs to know that
-        // they were sent, not what they are.
+        // they were sent, not what they are. Certificates forwarded by a
+        // gateway are recorded as certificate facts, not as header text
+        // (which the injection scan would misread).
         let secret = |n: &str| {
-            n.eq_ignore_ascii_case("authorization")
+            FORWARDED_CERT_HEADERS
+                .iter()
+                .any(|h| n.eq_ignore_ascii_case(h))
+                || n.eq_ignore_ascii_case("authorization")
                 || n.eq_ignore_ascii_case("cookie")
                 || n.eq_ignore_ascii_case("proxy-authorization")
                 || api_key_header.is_some_and(|k| n.eq_ignore_ascii_case(k))

@@ -210,3 +210,89 @@ async fn the_hook_believes_only_its_gateways_and_never_answers_5xx() {
     assert_eq!(a.status, 403);
     assert_eq!(a.headers["x-linkwell-decision-id"], "untrusted-gateway");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn certificates_forwarded_as_rfc9440_or_xfcc_are_verified_too() {
+    use base64::Engine as _;
+    let pki = Pki::new();
+    let auth = free_port();
+    let p = start(&LINKWELL.replace("AUTH", &auth.to_string()), |d| {
+        pki.write(d, &[REVOKED_SERIAL])
+    })
+    .await;
+    let hook = std::net::SocketAddr::from(([127, 0, 0, 1], auth));
+    let ask = |name: &str, value: String| {
+        http::Request::get("/_linkwell")
+            .header("host", "api.bank.test")
+            .header("x-original-uri", "/v1/accounts/1")
+            .header("x-original-method", "GET")
+            .header("x-real-ip", "203.0.113.7")
+            .header(name, value)
+            .body(http_body_util::Full::new(bytes::Bytes::new()))
+            .unwrap()
+    };
+    let rfc9440 = |id: &Identity| {
+        format!(
+            ":{}:",
+            base64::engine::general_purpose::STANDARD.encode(id.cert.as_ref())
+        )
+    };
+    let xfcc = |id: &Identity| {
+        let pem = format!(
+            "-----BEGIN CERTIFICATE-----\n{}\n-----END CERTIFICATE-----\n",
+            base64::engine::general_purpose::STANDARD.encode(id.cert.as_ref())
+        );
+        let escaped: String = pem
+            .bytes()
+            .map(|b| {
+                if b.is_ascii_alphanumeric() {
+                    (b as char).to_string()
+                } else {
+                    format!("%{b:02X}")
+                }
+            })
+            .collect();
+        format!("By=spiffe://bank.test/envoy;Hash=00;Cert=\"{escaped}\";Subject=\"CN=x\"")
+    };
+    for (name, value, status, problem) in [
+        ("client-cert", rfc9440(&pki.good), 204, None),
+        ("x-forwarded-client-cert", xfcc(&pki.good), 204, None),
+        (
+            "client-cert",
+            rfc9440(&pki.revoked),
+            403,
+            Some("mtls:revoked"),
+        ),
+        (
+            "x-forwarded-client-cert",
+            xfcc(&pki.unknown),
+            403,
+            Some("mtls:unknown_issuer"),
+        ),
+        (
+            "client-cert",
+            ":not base64!:".to_string(),
+            403,
+            Some("mtls:malformed-forwarded-certificate"),
+        ),
+    ] {
+        let a = send(hook, None, ask(name, value)).await;
+        let rec = p.call_audit(a.headers["x-linkwell-decision-id"].to_str().unwrap());
+        assert_eq!(
+            a.status, status,
+            "{name} {problem:?}: {:?}",
+            rec.validation.problems
+        );
+        match problem {
+            None => assert_eq!(
+                rec.validation.cert_verify,
+                linkwell_core::CertVerify::Success
+            ),
+            Some(pr) => assert!(
+                rec.validation.problems.contains(&pr.to_string()),
+                "{:?}",
+                rec.validation.problems
+            ),
+        }
+    }
+}
